@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps and output path shared by every probe object.
+ *
+ * Output: every program is built twice from one body, a ringbuf variant
+ * (name_rb) and a perf-buffer variant (name_pb), with the choice a compile
+ * time constant so that each variant holds only one helper call. The
+ * loader loads one set (feature probe, or --output) and leaves the other
+ * unloaded, so a kernel without ringbuf (< 5.8) never sees
+ * bpf_ringbuf_output(). This works in every build mode, unlike a CO-RE
+ * bpf_core_type_exists() switch, which needs kernel BTF.
+ *
+ * events_rb, events_pb and drops are created once by the loader and
+ * shared by all probe objects (bpf_map__reuse_fd), so one consumer reads
+ * every probe.
+ */
+#ifndef BPFPORT_COMMON_BPF_H
+#define BPFPORT_COMMON_BPF_H
+
+#include "compat.bpf.h"
+#include "events.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);	/* resized by the loader */
+} events_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} events_pb SEC(".maps");
+
+/* Events the kernel side failed to output (buffer full). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfport_cfg);
+} cfg SEC(".maps");
+
+/* Per-CPU scratch for building an event: events exceed the 512-byte stack. */
+#define BPFPORT_HEAP(val_t)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, val_t);					\
+	} heap SEC(".maps")
+
+static __always_inline void *bpfport_scratch(void *heap_map)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(heap_map, &zero);
+}
+
+/* True when the current task is the agent itself. */
+static __always_inline int bpfport_is_self(void)
+{
+	__u32 zero = 0;
+	struct bpfport_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
+
+	return c && c->self_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline void bpfport_hdr(struct bpfport_ev_hdr *h, __u16 type,
+					__u16 size, __u32 pid)
+{
+	h->type = type;
+	h->size = size;
+	h->pid = pid;
+	h->ts_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline void bpfport_emit(void *ctx, void *ev, __u64 size,
+					 const int rb)
+{
+	__u32 zero = 0;
+	long err;
+
+	if (rb)
+		err = bpf_ringbuf_output(&events_rb, ev, size, 0);
+	else
+		err = bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU,
+					    ev, size);
+	if (err) {
+		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+		if (n)
+			*n += 1;	/* per-CPU slot: no atomics needed */
+	}
+}
+
+/* Defines name_rb and name_pb, both calling fn(ctx, rb). */
+#define BPFPORT_PROG(sec, name, fn)					\
+	SEC(sec) int name##_rb(void *ctx) { return fn(ctx, 1); }	\
+	SEC(sec) int name##_pb(void *ctx) { return fn(ctx, 0); }
+
+#endif /* BPFPORT_COMMON_BPF_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Event header shared by every probe, kernel and user side.
+ * Fixed-width types and explicit padding only: the same bytes are read by
+ * the user-space decoders whatever compiler produced the BPF object.
+ */
+#ifndef BPFPORT_EVENTS_H
+#define BPFPORT_EVENTS_H
+
+#include <linux/types.h>
+
+#define BPFPORT_COMM_LEN 16
+#define BPFPORT_PATH_LEN 256
+
+enum bpfport_event_type {
+	BPFPORT_EV_EXEC = 1,
+	BPFPORT_EV_FORK = 2,
+	BPFPORT_EV_EXIT = 3,
+	BPFPORT_EV_OPEN = 4,
+	BPFPORT_EV_TCP = 5,
+	BPFPORT_EV_OOM = 6,
+};
+
+struct bpfport_ev_hdr {
+	__u16 type;	/* enum bpfport_event_type */
+	__u16 size;	/* sizeof the whole event, checked by the decoder */
+	__u32 pid;	/* tgid of the task the event is about */
+	__u64 ts_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* Config shared with user space through the "cfg" array map: no global
+ * variables, since kernels before 5.2 have no global data. */
+struct bpfport_cfg {
+	__u32 self_tgid;	/* events caused by the agent itself are dropped */
+	__u32 flags;
+};
+
+#endif

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+
+const char run_usage[] =
+"Usage: bpfport run [OPTIONS]\n"
+"Load the probes in the best mode this kernel allows and print their events,\n"
+"one per line, until SIGINT/SIGTERM or --duration.\n"
+"\n"
+"  -p, --probes LIST     comma-separated: exec,open,tcp,oom (default: all)\n"
+"  -m, --mode MODE       auto|core (default: auto)\n"
+"  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
+"  -o, --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
+"  -f, --format FMT      json|text (default: json)\n"
+"  -v, --verbose         libbpf and loader debug messages on stderr\n"
+"  -h, --help\n"
+"\n"
+"Examples:\n"
+"  bpfport run                         # everything, JSON lines on stdout\n"
+"  bpfport run -p exec,tcp -f text     # two probes, human-readable\n"
+"  bpfport run -d 10 -o perfbuf        # ten seconds over the perf buffer\n";
+
+const char check_usage[] =
+"Usage: bpfport check [OPTIONS]      (also installed as check_core_support)\n"
+"Report what this host supports and which mode 'bpfport run' would use, and why.\n"
+"Each probe is really loaded (verifier included) but never attached.\n"
+"Exit status: 0 some mode can run every required probe, 1 none can, 2 bad usage.\n"
+"\n"
+"  -j, --json            one JSON document ({\"error\": ...} on failure)\n"
+"  -P, --pretty          indented JSON (implies --json)\n"
+"  -p, --probes LIST     probes to check (default: all)\n"
+"  -v, --verbose         libbpf and loader debug messages on stderr\n"
+"  -h, --help\n";
+
+int parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	/* decimal seconds only: no hex, inf, nan, exponents, signs */
+	if (errno || *end || !isfinite(v) || v < 0 || v > 30 * 86400.0 ||
+	    strspn(s, "0123456789.") != strlen(s))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_mode(const char *s, enum bpfport_mode *out)
+{
+	static const struct { const char *n; enum bpfport_mode m; } t[] = {
+		{ "auto", BPFPORT_MODE_AUTO },
+		{ "core", BPFPORT_MODE_CORE },
+		{ "core-btfhub", BPFPORT_MODE_CORE_BTFHUB },
+		{ "runtime", BPFPORT_MODE_RUNTIME },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(s, t[i].n)) {
+			*out = t[i].m;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int parse_output(const char *s, enum bpfport_output *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = BPFPORT_OUTPUT_AUTO;
+	else if (!strcmp(s, "ringbuf"))
+		*out = BPFPORT_OUTPUT_RINGBUF;
+	else if (!strcmp(s, "perfbuf"))
+		*out = BPFPORT_OUTPUT_PERFBUF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int parse_format(const char *s, enum bpfport_format *out)
+{
+	if (!strcmp(s, "json"))
+		*out = BPFPORT_FORMAT_JSON;
+	else if (!strcmp(s, "text"))
+		*out = BPFPORT_FORMAT_TEXT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* getopt error text, shared by both parsers */
+static int bad_option(char **argv, int c, const char *cmd, char *err,
+		      size_t len)
+{
+	if (c == ':')
+		snprintf(err, len, "option '%s' needs a value (see 'bpfport %s --help')",
+			 argv[optind - 1], cmd);
+	else
+		snprintf(err, len, "unknown option '%s' (see 'bpfport %s --help')",
+			 argv[optind - 1], cmd);
+	return ARGS_ERROR;
+}
+
+int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
+		   size_t len)
+{
+	static const struct option lo[] = {
+		{ "probes", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->duration = -1;
+	optind = 0;	/* GNU: full re-initialisation, for repeated calls */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:m:d:o:f:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			a->probes = optarg;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &a->mode)) {
+				snprintf(err, len, "bad --mode '%s': use auto, core, core-btfhub or runtime", optarg);
+				return ARGS_ERROR;
+			}
+			break;
+		case 'd':
+			if (parse_duration(optarg, &a->duration)) {
+				snprintf(err, len, "bad --duration '%s': give seconds as a non-negative number, at most 2592000", optarg);
+				return ARGS_ERROR;
+			}
+			break;
+		case 'o':
+			if (parse_output(optarg, &a->output)) {
+				snprintf(err, len, "bad --output '%s': use ringbuf, perfbuf or auto", optarg);
+				return ARGS_ERROR;
+			}
+			break;
+		case 'f':
+			if (parse_format(optarg, &a->format)) {
+				snprintf(err, len, "bad --format '%s': use json or text", optarg);
+				return ARGS_ERROR;
+			}
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return bad_option(argv, c, "run", err, len);
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s' (see 'bpfport run --help')",
+			 argv[optind]);
+		return ARGS_ERROR;
+	}
+	return ARGS_OK;
+}
+
+int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
+		     size_t len)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'P' },
+		{ "probes", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jPp:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'P':
+			a->json = a->pretty = true;
+			break;
+		case 'p':
+			a->probes = optarg;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return bad_option(argv, c, "check", err, len);
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, len, "unexpected argument '%s' (see 'bpfport check --help')",
+			 argv[optind]);
+		return ARGS_ERROR;
+	}
+	return ARGS_OK;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command-line parsing of the bpfport CLI, separate so it is unit tested. */
+#ifndef BPFPORT_CLI_ARGS_H
+#define BPFPORT_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <bpfport/bpfport.h>
+
+#define ARGS_OK 0
+#define ARGS_HELP 1		/* --help given: print usage, exit 0 */
+#define ARGS_ERROR 2		/* message in err: exit 2 */
+
+struct run_args {
+	const char *probes;		/* NULL: all */
+	enum bpfport_mode mode;
+	enum bpfport_output output;
+	enum bpfport_format format;
+	double duration;		/* seconds, < 0: until a signal */
+	bool verbose;
+};
+
+struct check_args {
+	const char *probes;
+	bool json;
+	bool pretty;
+	bool verbose;
+};
+
+/* Seconds: a non-negative decimal ("10", "0.5"), at most 30 days. */
+int parse_duration(const char *s, double *out);
+int parse_mode(const char *s, enum bpfport_mode *out);
+int parse_output(const char *s, enum bpfport_output *out);
+int parse_format(const char *s, enum bpfport_format *out);
+
+/* argv[0] is the subcommand name. */
+int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
+		   size_t len);
+int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
+		     size_t len);
+
+extern const char run_usage[];
+extern const char check_usage[];
+
+#endif

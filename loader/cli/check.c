@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bpfport check / check_core_support: what this host supports, and which
+ * mode `run` would pick and why. Modelled on `bpftool feature probe`: the
+ * system first, then bpf() itself, kernel config, filesystems, BTF,
+ * features, and a real dry-run load of every probe (verifier included,
+ * never attached). Every fact is gathered once into `struct report`, then
+ * printed as text or JSON from the same data.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "args.h"
+#include "cli.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#define CAP_SYS_ADMIN_ 21
+
+static const char *const kconfig_names[] = {
+	"CONFIG_BPF", "CONFIG_BPF_SYSCALL", "CONFIG_BPF_JIT",
+	"CONFIG_DEBUG_INFO_BTF", "CONFIG_DEBUG_INFO_BTF_MODULES",
+	"CONFIG_BPF_EVENTS", "CONFIG_KPROBES", "CONFIG_KPROBE_EVENTS",
+	"CONFIG_FTRACE_SYSCALLS", "CONFIG_TRACEPOINTS", "CONFIG_PERF_EVENTS",
+	"CONFIG_IKHEADERS", "CONFIG_BPF_LSM",
+};
+#define KCONFIG_CNT ARRAY_SIZE(kconfig_names)
+
+struct report {
+	struct utsname uts;
+	struct os_release os;
+	bool os_ok;
+	bool priv_ok;
+	char priv_err[256];
+	bool cap_admin, cap_bpf, cap_perfmon;
+	int bpf_syscall;
+	char kconfig_path[256];
+	struct kconfig_item kconfig[KCONFIG_CNT];
+	bool kconfig_ok;
+	const char *tracefs;
+	bool tracefs_mounted_now, bpffs, bpffs_mounted_now;
+	const char *btf_path;
+	bool btf_present, btf_valid;
+	char btf_err[256];
+	int feat[FEAT_CNT];
+	struct bpfport *bp;		/* dry-run result, NULL if not run */
+	char dry_err[512];
+	bool ok;
+	const char *mode;
+	const char *reason;
+};
+
+static void gather(struct report *r, const char *probes)
+{
+	int err;
+	size_t i;
+
+	uname(&r->uts);
+	r->os_ok = !os_release_read(getenv("BPFPORT_OS_RELEASE"), &r->os);
+	r->cap_admin = cap_effective(CAP_SYS_ADMIN_);
+	r->cap_bpf = cap_effective(CAP_BPF);
+	r->cap_perfmon = cap_effective(CAP_PERFMON);
+	r->priv_ok = !privileges_check(r->priv_err, sizeof(r->priv_err));
+
+	for (i = 0; i < KCONFIG_CNT; i++)
+		r->kconfig[i].name = kconfig_names[i];
+	r->kconfig_ok = !kconfig_find(r->kconfig_path, sizeof(r->kconfig_path)) &&
+			!kconfig_read(r->kconfig_path, r->kconfig, KCONFIG_CNT);
+
+	r->btf_path = native_btf_path();
+	err = btf_file_check(r->btf_path, r->btf_err, sizeof(r->btf_err));
+	r->btf_present = err != -ENOENT;
+	r->btf_valid = !err;
+
+	if (r->priv_ok) {
+		if (ensure_tracefs(&r->tracefs, &r->tracefs_mounted_now))
+			r->tracefs = NULL;
+		r->bpffs = !ensure_bpffs(&r->bpffs_mounted_now);
+	} else {
+		r->tracefs = tracefs_path();
+		r->bpffs = fs_is("/sys/fs/bpf", 0xcafe4a11);
+	}
+	for (i = 0; i < FEAT_CNT; i++)
+		r->feat[i] = r->priv_ok || i == FEAT_KPROBES ||
+			     i == FEAT_TRACEPOINTS ? feature_probe(i) : -EPERM;
+	r->bpf_syscall = r->feat[FEAT_BPF_SYSCALL];
+
+	r->mode = "none";
+	if (!r->priv_ok) {
+		r->reason = "no-privilege";
+		snprintf(r->dry_err, sizeof(r->dry_err), "%s", r->priv_err);
+		return;
+	}
+	if (r->bpf_syscall != 1) {
+		r->reason = "no-bpf-syscall";
+		snprintf(r->dry_err, sizeof(r->dry_err),
+			 "bpf() is not available: kernel built without CONFIG_BPF_SYSCALL");
+		return;
+	}
+	BPFPORT_OPTS(opts, .probes = probes, .dry_run = true);
+	r->bp = bpfport__open(&opts);
+	if (!r->bp) {
+		r->reason = "dry-run-failed";
+		snprintf(r->dry_err, sizeof(r->dry_err), "%s", bpfport_errmsg());
+		return;
+	}
+	if (bpfport__mode(r->bp) == BPFPORT_MODE_NONE) {
+		const struct mode_attempt *att;
+		size_t n = bpfport__mode_attempts(r->bp, &att);
+
+		r->reason = n ? att[0].reason : "no-mode";
+		snprintf(r->dry_err, sizeof(r->dry_err), "%s", bpfport_errmsg());
+		return;
+	}
+	/* a mode loads every required probe; it can run them only if each
+	 * of their programs can also attach here */
+	{
+		const struct probe_status *st;
+		size_t n = bpfport__probe_status(r->bp, &st);
+
+		for (i = 0; i < n; i++) {
+			if (!st[i].selected || st[i].desc->optional)
+				continue;
+			for (size_t k = 0; k < st[i].prog_cnt; k++)
+				if (!st[i].progs[k].attachable) {
+					r->reason = st[i].progs[k].reason;
+					snprintf(r->dry_err, sizeof(r->dry_err),
+						 "probe %s: %s", st[i].desc->name,
+						 st[i].progs[k].detail);
+					return;
+				}
+		}
+	}
+	r->ok = true;
+	r->mode = bpfport_mode_name(bpfport__mode(r->bp));
+	{
+		const struct mode_attempt *att;
+		size_t n = bpfport__mode_attempts(r->bp, &att);
+
+		for (i = 0; i < n; i++)
+			if (att[i].ok)
+				r->reason = att[i].reason;
+	}
+}
+
+static const char *tri(int v)
+{
+	return v == 1 ? "yes" : v == 0 ? "no" : v == -EPERM ? "unknown (needs root)" : "error";
+}
+
+static void probe_usable(const struct probe_status *p, bool *usable)
+{
+	*usable = p->loaded;
+	for (size_t k = 0; k < p->prog_cnt; k++)
+		*usable &= p->progs[k].attachable;
+}
+
+static void print_json(const struct report *r, bool pretty)
+{
+	struct jw jw;
+	size_t i;
+
+	jw_init(&jw, stdout, false, pretty);
+	jw_start_object(&jw);
+	jw_kv_str(&jw, "bpfport_version", BPFPORT_VERSION);
+
+	jw_key(&jw, "system");
+	jw_start_object(&jw);
+	jw_kv_str(&jw, "kernel_release", r->uts.release);
+	jw_kv_str(&jw, "kernel_version", r->uts.version);
+	jw_kv_str(&jw, "arch", r->uts.machine);
+	jw_key(&jw, "os");
+	if (r->os_ok) {
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "id", r->os.id);
+		jw_kv_str(&jw, "version_id", r->os.version_id);
+		jw_kv_str(&jw, "pretty_name", r->os.pretty_name);
+		jw_end_object(&jw);
+	} else {
+		jw_null(&jw);
+	}
+	jw_end_object(&jw);
+
+	jw_key(&jw, "privileges");
+	jw_start_object(&jw);
+	jw_kv_uint(&jw, "euid", geteuid());
+	jw_kv_bool(&jw, "cap_sys_admin", r->cap_admin);
+	jw_kv_bool(&jw, "cap_bpf", r->cap_bpf);
+	jw_kv_bool(&jw, "cap_perfmon", r->cap_perfmon);
+	jw_kv_bool(&jw, "ok", r->priv_ok);
+	jw_key(&jw, "error");
+	if (r->priv_ok)
+		jw_null(&jw);
+	else
+		jw_string(&jw, r->priv_err);
+	jw_end_object(&jw);
+
+	jw_key(&jw, "kconfig");
+	jw_start_object(&jw);
+	jw_key(&jw, "source");
+	if (r->kconfig_ok)
+		jw_string(&jw, r->kconfig_path);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "options");
+	jw_start_object(&jw);
+	for (i = 0; r->kconfig_ok && i < KCONFIG_CNT; i++)
+		jw_kv_str(&jw, r->kconfig[i].name, r->kconfig[i].value);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+
+	jw_key(&jw, "filesystems");
+	jw_start_object(&jw);
+	jw_key(&jw, "tracefs");
+	jw_start_object(&jw);
+	jw_kv_bool(&jw, "mounted", r->tracefs != NULL);
+	jw_key(&jw, "path");
+	if (r->tracefs)
+		jw_string(&jw, r->tracefs);
+	else
+		jw_null(&jw);
+	jw_kv_bool(&jw, "mounted_now", r->tracefs_mounted_now);
+	jw_end_object(&jw);
+	jw_key(&jw, "bpffs");
+	jw_start_object(&jw);
+	jw_kv_bool(&jw, "mounted", r->bpffs);
+	jw_kv_str(&jw, "path", "/sys/fs/bpf");
+	jw_kv_bool(&jw, "mounted_now", r->bpffs_mounted_now);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+
+	jw_key(&jw, "native_btf");
+	jw_start_object(&jw);
+	jw_kv_str(&jw, "path", r->btf_path);
+	jw_kv_bool(&jw, "present", r->btf_present);
+	jw_kv_bool(&jw, "valid", r->btf_valid);
+	jw_key(&jw, "error");
+	if (r->btf_valid)
+		jw_null(&jw);
+	else
+		jw_string(&jw, r->btf_err);
+	jw_end_object(&jw);
+
+	jw_key(&jw, "features");
+	jw_start_object(&jw);
+	for (i = 0; i < FEAT_CNT; i++) {
+		jw_key(&jw, feature_name(i));
+		if (r->feat[i] < 0)
+			jw_null(&jw);
+		else
+			jw_bool(&jw, r->feat[i] == 1);
+	}
+	jw_end_object(&jw);
+
+	jw_key(&jw, "probes");
+	jw_start_array(&jw);
+	if (r->bp) {
+		const struct probe_status *st;
+		size_t n = bpfport__probe_status(r->bp, &st);
+
+		for (i = 0; i < n; i++) {
+			const struct probe_status *p = &st[i];
+			bool usable;
+
+			if (!p->selected)
+				continue;
+			probe_usable(p, &usable);
+			jw_start_object(&jw);
+			jw_kv_str(&jw, "name", p->desc->name);
+			jw_kv_bool(&jw, "optional", p->desc->optional);
+			jw_kv_str(&jw, "load", p->loaded ? "ok" : "failed");
+			jw_key(&jw, "reason");
+			if (p->loaded)
+				jw_null(&jw);
+			else
+				jw_string(&jw, p->reason ? p->reason : R_LOAD_FAILED);
+			jw_kv_str(&jw, "detail", p->loaded ? "" : p->detail);
+			jw_kv_bool(&jw, "usable", usable);
+			jw_key(&jw, "programs");
+			jw_start_array(&jw);
+			for (size_t k = 0; k < p->prog_cnt; k++) {
+				const struct prog_status *ps = &p->progs[k];
+
+				jw_start_object(&jw);
+				jw_kv_str(&jw, "name", ps->name);
+				jw_kv_str(&jw, "section", ps->section);
+				jw_kv_str(&jw, "attach", ps->attachable ? "ok" : "unavailable");
+				jw_key(&jw, "reason");
+				if (ps->attachable)
+					jw_null(&jw);
+				else
+					jw_string(&jw, ps->reason);
+				jw_kv_str(&jw, "detail", ps->detail);
+				jw_end_object(&jw);
+			}
+			jw_end_array(&jw);
+			jw_end_object(&jw);
+		}
+	}
+	jw_end_array(&jw);
+
+	jw_key(&jw, "modes");
+	jw_start_array(&jw);
+	if (r->bp) {
+		const struct mode_attempt *att;
+		size_t n = bpfport__mode_attempts(r->bp, &att);
+
+		for (i = 0; i < n; i++) {
+			jw_start_object(&jw);
+			jw_kv_str(&jw, "mode", bpfport_mode_name(att[i].mode));
+			jw_kv_bool(&jw, "ok", att[i].ok);
+			jw_kv_str(&jw, "reason", att[i].reason);
+			jw_kv_str(&jw, "detail", att[i].detail);
+			jw_end_object(&jw);
+		}
+	}
+	jw_end_array(&jw);
+
+	jw_key(&jw, "verdict");
+	jw_start_object(&jw);
+	jw_kv_bool(&jw, "ok", r->ok);
+	jw_kv_str(&jw, "auto_mode", r->mode);
+	jw_kv_str(&jw, "reason", r->reason ? r->reason : "none");
+	jw_kv_str(&jw, "detail", r->ok ? "" : r->dry_err);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+	fputc('\n', stdout);
+}
+
+static void print_text(const struct report *r)
+{
+	size_t i;
+
+	printf("System\n");
+	printf("  kernel:        %s %s\n", r->uts.release, r->uts.version);
+	printf("  arch:          %s\n", r->uts.machine);
+	printf("  distro:        %s\n", r->os_ok ? r->os.pretty_name : "unknown (no os-release)");
+	printf("Privileges\n");
+	printf("  euid %u, CAP_SYS_ADMIN %s, CAP_BPF %s, CAP_PERFMON %s: %s\n",
+	       (unsigned)geteuid(), r->cap_admin ? "yes" : "no",
+	       r->cap_bpf ? "yes" : "no", r->cap_perfmon ? "yes" : "no",
+	       r->priv_ok ? "ok" : r->priv_err);
+	printf("Kernel config (%s)\n", r->kconfig_ok ? r->kconfig_path : "not found: /boot/config-R nor /proc/config.gz");
+	for (i = 0; r->kconfig_ok && i < KCONFIG_CNT; i++)
+		printf("  %-30s %s\n", r->kconfig[i].name, r->kconfig[i].value);
+	printf("Filesystems\n");
+	printf("  tracefs:       %s%s\n", r->tracefs ? r->tracefs : "not mounted",
+	       r->tracefs_mounted_now ? " (mounted now)" : "");
+	printf("  bpffs:         %s%s\n", r->bpffs ? "/sys/fs/bpf" : "not mounted",
+	       r->bpffs_mounted_now ? " (mounted now)" : "");
+	printf("Native BTF\n");
+	printf("  %s: %s\n", r->btf_path, r->btf_valid ? "ok" : r->btf_err);
+	printf("Features\n");
+	for (i = 0; i < FEAT_CNT; i++)
+		printf("  %-18s %s\n", feature_name(i), tri(r->feat[i]));
+	if (r->bp) {
+		const struct probe_status *st;
+		const struct mode_attempt *att;
+		size_t n = bpfport__probe_status(r->bp, &st);
+
+		printf("Probes (dry-run load, no attach)\n");
+		for (i = 0; i < n; i++) {
+			const struct probe_status *p = &st[i];
+			bool usable;
+
+			if (!p->selected)
+				continue;
+			probe_usable(p, &usable);
+			printf("  %-6s %s%s: load %s%s%s\n", p->desc->name,
+			       usable ? "usable" : "NOT usable",
+			       p->desc->optional ? " (optional)" : "",
+			       p->loaded ? "ok" : p->reason,
+			       p->loaded ? "" : ": ", p->loaded ? "" : p->detail);
+			for (size_t k = 0; k < p->prog_cnt; k++)
+				printf("         %-12s %-40s attach %s%s%s\n",
+				       p->progs[k].name, p->progs[k].section,
+				       p->progs[k].attachable ? "ok" : p->progs[k].reason,
+				       p->progs[k].attachable ? "" : ": ",
+				       p->progs[k].detail);
+		}
+		n = bpfport__mode_attempts(r->bp, &att);
+		printf("Modes\n");
+		for (i = 0; i < n; i++)
+			printf("  %-12s %-4s %-18s %s\n", bpfport_mode_name(att[i].mode),
+			       att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
+	}
+	if (r->ok)
+		printf("Verdict: auto would use mode %s (%s)\n", r->mode, r->reason);
+	else
+		printf("Verdict: no mode can run the required probes: %s (%s)\n",
+		       r->reason ? r->reason : "none", r->dry_err);
+}
+
+int do_check(int argc, char **argv)
+{
+	struct report r = {};
+	struct check_args a;
+	char err[256];
+	uint32_t mask;
+
+	switch (check_args_parse(argc, argv, &a, err, sizeof(err))) {
+	case ARGS_HELP:
+		fputs(check_usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		goto usage;
+	}
+	cli_verbose = a.verbose;
+	if (probe_list_parse(a.probes, &mask)) {
+		snprintf(err, sizeof(err), "%s", bpfport_errmsg());
+		goto usage;
+	}
+	if (a.json) {
+		/* in JSON mode stdout holds one document: chatter stays off */
+		bpfport_set_print(a.verbose ? cli_print : NULL);
+	}
+	gather(&r, a.probes);
+	if (a.json)
+		print_json(&r, a.pretty);
+	else
+		print_text(&r);
+	bpfport__destroy(r.bp);
+	return r.ok ? 0 : 1;
+usage:
+	if (a.json) {
+		struct jw jw;
+
+		jw_init(&jw, stdout, false, false);
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "error", err);
+		jw_end_object(&jw);
+		fputc('\n', stdout);
+	}
+	cli_error("%s", err);
+	return 2;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libbpfport: load the bpfport probes on whatever kernel this is, in the
+ * best build mode the kernel allows, and stream their events.
+ *
+ * Conventions (after libbpf): objects are opaque; functions returning int
+ * return 0 or a negative errno; functions returning a pointer return NULL
+ * and set errno. bpfport_errmsg() then holds a one-line reason naming the
+ * cause and the fix. The library never writes to stdout/stderr itself:
+ * messages go through the print callback (bpfport_set_print()).
+ */
+#ifndef BPFPORT_BPFPORT_H
+#define BPFPORT_BPFPORT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BPFPORT_API __attribute__((visibility("default")))
+
+enum bpfport_mode {
+	BPFPORT_MODE_AUTO = 0,
+	BPFPORT_MODE_CORE,		/* CO-RE against native kernel BTF */
+	BPFPORT_MODE_CORE_BTFHUB,	/* CO-RE against external BTF */
+	BPFPORT_MODE_RUNTIME,		/* compiled against kernel headers */
+	BPFPORT_MODE_NONE,		/* no mode could be used */
+};
+
+enum bpfport_output {
+	BPFPORT_OUTPUT_AUTO = 0,	/* ringbuf when the kernel has it */
+	BPFPORT_OUTPUT_RINGBUF,
+	BPFPORT_OUTPUT_PERFBUF,
+};
+
+enum bpfport_format {
+	BPFPORT_FORMAT_JSON = 0,	/* one object per line */
+	BPFPORT_FORMAT_TEXT,		/* "type key=value ..." */
+};
+
+enum bpfport_print_level {
+	BPFPORT_WARN,
+	BPFPORT_INFO,
+	BPFPORT_DEBUG,
+};
+
+typedef int (*bpfport_print_fn)(enum bpfport_print_level level,
+				const char *fmt, va_list args);
+
+/* Sets the print callback, returns the previous one. NULL silences. */
+BPFPORT_API bpfport_print_fn bpfport_set_print(bpfport_print_fn fn);
+
+/* One-line description of the last failure in this thread. */
+BPFPORT_API const char *bpfport_errmsg(void);
+
+/*
+ * Called for each event. data starts with struct bpfport_ev_hdr (see
+ * <bpfport/events.h>) and size is already checked against the event type.
+ * A non-zero return stops the current bpfport__poll() with that value.
+ */
+typedef int (*bpfport_event_fn)(void *ctx, const void *data, size_t size);
+
+struct bpfport_opts {
+	size_t sz;			/* sizeof(struct bpfport_opts) */
+	const char *probes;		/* "exec,open", NULL: all probes */
+	enum bpfport_mode mode;
+	enum bpfport_output output;
+	bpfport_event_fn on_event;
+	void *ctx;
+	bool dry_run;			/* load and check, never attach */
+	size_t :0;
+};
+
+#define BPFPORT_OPTS(NAME, ...)						\
+	struct bpfport_opts NAME = {					\
+		.sz = sizeof(struct bpfport_opts),			\
+		__VA_ARGS__						\
+	}
+
+struct bpfport;
+
+/*
+ * Chooses the build mode, mounts tracefs/bpffs when missing, loads every
+ * selected probe (verifier included) and creates the event buffer.
+ * Nothing is attached yet. Returns NULL with errno set on failure; with
+ * opts->dry_run, probes that fail to load are recorded, not fatal.
+ */
+BPFPORT_API struct bpfport *bpfport__open(const struct bpfport_opts *opts);
+
+/* Attaches every loaded probe. A required probe that fails to attach is an
+ * error; an optional one is recorded as missing. */
+BPFPORT_API int bpfport__attach(struct bpfport *bp);
+
+/* Waits up to timeout_ms for events and delivers them. Returns the number
+ * of events delivered (0 on timeout or EINTR) or a negative errno. */
+BPFPORT_API int bpfport__poll(struct bpfport *bp, int timeout_ms);
+
+/* Detaches and unloads everything. Safe on NULL. Nothing is pinned, so
+ * nothing outlives the object. */
+BPFPORT_API void bpfport__destroy(struct bpfport *bp);
+
+struct bpfport_stats {
+	size_t sz;
+	uint64_t events;		/* delivered to on_event */
+	uint64_t drops;			/* kernel side: buffer full */
+	uint64_t lost;			/* perf buffer: lost samples */
+	uint64_t malformed;		/* wrong size or type, not delivered */
+	size_t :0;
+};
+
+BPFPORT_API int bpfport__stats(const struct bpfport *bp,
+			       struct bpfport_stats *stats);
+
+BPFPORT_API enum bpfport_mode bpfport__mode(const struct bpfport *bp);
+BPFPORT_API enum bpfport_output bpfport__output(const struct bpfport *bp);
+
+/* Writes the one-line summary ("mode=core reason=... attached=...") that
+ * the CLI prints at exit, without a trailing newline. */
+BPFPORT_API int bpfport__summary(const struct bpfport *bp, char *buf,
+				 size_t len, bool with_stats);
+
+BPFPORT_API const char *bpfport_mode_name(enum bpfport_mode mode);
+BPFPORT_API const char *bpfport_output_name(enum bpfport_output output);
+
+/* Formats one event (as given to bpfport_event_fn) as a JSON object or a
+ * text line, without a newline. Returns 0 or -EINVAL for a bad event. */
+BPFPORT_API int bpfport_event__fprint(FILE *out, const void *data,
+				      size_t size, enum bpfport_format fmt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BPFPORT_BPFPORT_H */

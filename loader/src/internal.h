@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* libbpfport internals, shared with the CLI and the unit tests. */
+#ifndef BPFPORT_INTERNAL_H
+#define BPFPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bpfport/bpfport.h>
+#include "json.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- messages ---- */
+void bp_pr(enum bpfport_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define pr_warn(...) bp_pr(BPFPORT_WARN, __VA_ARGS__)
+#define pr_info(...) bp_pr(BPFPORT_INFO, __VA_ARGS__)
+#define pr_debug(...) bp_pr(BPFPORT_DEBUG, __VA_ARGS__)
+/* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
+int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- system facts (sysinfo.c) ---- */
+struct os_release {
+	char id[64];
+	char version_id[64];
+	char name[128];
+	char pretty_name[256];
+	char id_like[128];
+};
+/* Parses os-release(5) text: KEY=value, quotes and escapes, comments. */
+int os_release_parse(const char *text, struct os_release *out);
+int os_release_read(const char *path, struct os_release *out);
+
+/* Kernel config: /boot/config-R, else /proc/config.gz. */
+struct kconfig_item {
+	const char *name;	/* "CONFIG_DEBUG_INFO_BTF" */
+	char value[64];		/* "y", "m", "n" (not set), "" (absent) */
+};
+/* Parses one config line; returns 1 when it names an option. */
+int kconfig_parse_line(const char *line, char *name, size_t nsz,
+		       char *val, size_t vsz);
+/* Fills items from the config at path (plain or gzip); returns 0 or -errno. */
+int kconfig_read(const char *path, struct kconfig_item *items, size_t n);
+/* Finds the running kernel's config; writes its path. */
+int kconfig_find(char *path, size_t len);
+
+/* Privileges: 0 when BPF may be used, else -EPERM with the missing
+ * capabilities named in buf. */
+int privileges_check(char *buf, size_t len);
+bool cap_effective(int cap);
+
+/* Mounts tracefs / bpffs when missing. *mounted_now tells the caller. */
+int ensure_tracefs(const char **path, bool *mounted_now);
+int ensure_bpffs(bool *mounted_now);
+bool fs_is(const char *path, unsigned long magic);
+const char *tracefs_path(void);	/* NULL when not mounted */
+
+/* ---- reason codes shared by run, check and the logs ---- */
+#define R_NATIVE_BTF		"native-btf"
+#define R_NO_NATIVE_BTF		"no-native-btf"
+#define R_BTF_CORRUPT		"btf-corrupt"
+#define R_RELOCATION_FAILED	"relocation-failed"
+#define R_VERIFIER_REJECTED	"verifier-rejected"
+#define R_LOAD_FAILED		"load-failed"
+#define R_ATTACH_FAILED		"attach-failed"
+#define R_KPROBES_UNAVAILABLE	"kprobes-unavailable"
+#define R_SYMBOL_NOT_FOUND	"symbol-not-found"
+#define R_TRACEPOINT_MISSING	"tracepoint-missing"
+#define R_TRACEFS_MISSING	"tracefs-missing"
+#define R_MODE_NOT_BUILT	"mode-not-built"
+#define R_FORCED		"forced"
+#define R_NO_RINGBUF		"no-ringbuf"
+
+/* ---- features (features.c) ---- */
+enum feature {
+	FEAT_BPF_SYSCALL,
+	FEAT_RINGBUF,
+	FEAT_PERF_EVENT_ARRAY,
+	FEAT_KPROBES,
+	FEAT_TRACEPOINTS,
+	FEAT_CNT,
+};
+/* 1 yes, 0 no, <0 error; cached. */
+int feature_probe(enum feature f);
+const char *feature_name(enum feature f);
+/* Path of the native BTF the loader uses (BPFPORT_NATIVE_BTF overrides,
+ * for tests and fault injection). */
+const char *native_btf_path(void);
+/* Cheap header check of a raw BTF file: 0, -ENOENT, or -EINVAL (corrupt)
+ * with the reason in buf. */
+int btf_file_check(const char *path, char *buf, size_t len);
+/* Can a program of this section attach here? reason set when not. */
+bool section_attachable(const char *sec, const char **reason, char *detail,
+			size_t dlen);
+
+/* ---- probes (probes.c) ---- */
+struct probe_desc {
+	const char *name;
+	const char *summary;
+	bool optional;
+	const unsigned char *obj_start;	/* embedded CO-RE object */
+	const unsigned char *obj_end;
+	/* decoder: expected sizes by event type, and the printer */
+	int (*print)(struct jw *jw, const void *data, size_t size);
+	uint16_t types[3];
+	uint16_t event_size;
+};
+extern const struct probe_desc probe_table[];
+extern const size_t probe_cnt;
+const struct probe_desc *probe_by_event_type(uint16_t type);
+/* "exec,open" -> bitmask over probe_table; 0 or -EINVAL naming the bad one */
+int probe_list_parse(const char *list, uint32_t *mask);
+
+int exec_print(struct jw *jw, const void *data, size_t size);
+int open_print(struct jw *jw, const void *data, size_t size);
+int tcp_print(struct jw *jw, const void *data, size_t size);
+int oom_print(struct jw *jw, const void *data, size_t size);
+const char *tcp_state_name(unsigned int state);
+
+/* Checks an event buffer: header sane, type known, size as expected. */
+int event_validate(const void *data, size_t size);
+
+/* ---- per-probe results, read by check and the summary ---- */
+#define BP_MAX_PROGS 8
+
+struct prog_status {
+	char name[32];
+	char section[96];
+	bool loaded;
+	bool attachable;	/* pre-attach check (tracefs id, kprobes, ksym) */
+	bool attached;
+	const char *reason;	/* when !attachable or attach failed */
+	char detail[160];
+};
+
+struct probe_status {
+	const struct probe_desc *desc;
+	bool selected;
+	bool loaded;
+	bool attached;
+	const char *reason;	/* why not loaded / attached */
+	char detail[256];
+	size_t prog_cnt;
+	struct prog_status progs[BP_MAX_PROGS];
+};
+
+struct mode_attempt {
+	enum bpfport_mode mode;
+	bool ok;
+	const char *reason;
+	char detail[256];
+};
+
+size_t bpfport__probe_status(const struct bpfport *bp,
+			     const struct probe_status **st);
+size_t bpfport__mode_attempts(const struct bpfport *bp,
+			      const struct mode_attempt **att);
+
+#endif /* BPFPORT_INTERNAL_H */

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Facts about the running system: os-release, kernel config, privileges,
+ * and the tracefs/bpffs mounts the probes need. */
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "internal.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+#ifndef DEBUGFS_MAGIC
+#define DEBUGFS_MAGIC 0x64626720
+#endif
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* ---- os-release ---- */
+
+/* Unquotes an os-release value in place: "..." with \ escapes, '...'
+ * literal, or bare. */
+static void unquote(char *v)
+{
+	char *r = v, *w = v;
+	char q = 0;
+
+	if (*r == '"' || *r == '\'')
+		q = *r++;
+	while (*r) {
+		if (q && *r == q)
+			break;
+		if (q == '"' && *r == '\\' && r[1])
+			r++;
+		*w++ = *r++;
+	}
+	*w = '\0';
+	if (!q) {	/* bare: trailing blanks are not part of it */
+		while (w > v && isspace((unsigned char)w[-1]))
+			*--w = '\0';
+	}
+}
+
+int os_release_parse(const char *text, struct os_release *out)
+{
+	const char *p = text;
+
+	memset(out, 0, sizeof(*out));
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512], *eq, *k;
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : NULL;
+
+		k = line;
+		while (isspace((unsigned char)*k))
+			k++;
+		if (*k == '#' || *k == '\0')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		unquote(eq + 1);
+#define TAKE(key, field)						\
+		if (!strcmp(k, key)) {					\
+			snprintf(out->field, sizeof(out->field), "%s", eq + 1); \
+			continue;					\
+		}
+		TAKE("ID", id)
+		TAKE("VERSION_ID", version_id)
+		TAKE("NAME", name)
+		TAKE("PRETTY_NAME", pretty_name)
+		TAKE("ID_LIKE", id_like)
+#undef TAKE
+	}
+	return out->id[0] ? 0 : -ENOENT;
+}
+
+int os_release_read(const char *path, struct os_release *out)
+{
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	if (!path) {
+		/* os-release(5): /etc first, then /usr/lib */
+		int err = os_release_read("/etc/os-release", out);
+
+		return err ? os_release_read("/usr/lib/os-release", out) : 0;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		memset(out, 0, sizeof(*out));
+		return -errno;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return os_release_parse(buf, out);
+}
+
+/* ---- kernel config ---- */
+
+int kconfig_parse_line(const char *line, char *name, size_t nsz,
+		       char *val, size_t vsz)
+{
+	const char *eq, *end;
+	size_t n;
+
+	if (!strncmp(line, "# CONFIG_", 9)) {
+		end = strstr(line, " is not set");
+		if (!end)
+			return 0;
+		n = end - (line + 2);
+		if (n >= nsz)
+			return 0;
+		memcpy(name, line + 2, n);
+		name[n] = '\0';
+		snprintf(val, vsz, "n");
+		return 1;
+	}
+	if (strncmp(line, "CONFIG_", 7))
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq || (size_t)(eq - line) >= nsz)
+		return 0;
+	memcpy(name, line, eq - line);
+	name[eq - line] = '\0';
+	n = strcspn(eq + 1, "\r\n");
+	if (n >= vsz)
+		n = vsz - 1;
+	memcpy(val, eq + 1, n);
+	val[n] = '\0';
+	return 1;
+}
+
+int kconfig_read(const char *path, struct kconfig_item *items, size_t cnt)
+{
+	char line[1024], name[128], val[64];
+	size_t i;
+	gzFile f;
+
+	for (i = 0; i < cnt; i++)
+		items[i].value[0] = '\0';
+	/* gzopen reads plain files transparently */
+	f = gzopen(path, "rb");
+	if (!f)
+		return errno ? -errno : -ENOMEM;
+	while (gzgets(f, line, sizeof(line))) {
+		if (!kconfig_parse_line(line, name, sizeof(name), val, sizeof(val)))
+			continue;
+		for (i = 0; i < cnt; i++)
+			if (!strcmp(items[i].name, name))
+				snprintf(items[i].value, sizeof(items[i].value),
+					 "%s", val);
+	}
+	gzclose(f);
+	/* options absent from a complete config are "not set" */
+	for (i = 0; i < cnt; i++)
+		if (!items[i].value[0])
+			snprintf(items[i].value, sizeof(items[i].value), "n");
+	return 0;
+}
+
+int kconfig_find(char *path, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, len, "/boot/config-%s", u.release);
+	if (!access(path, R_OK))
+		return 0;
+	snprintf(path, len, "/proc/config.gz");
+	if (!access(path, R_OK))
+		return 0;
+	path[0] = '\0';
+	return -ENOENT;
+}
+
+/* ---- privileges ---- */
+
+bool cap_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int privileges_check(char *buf, size_t len)
+{
+	bool admin = cap_effective(CAP_SYS_ADMIN);
+	bool bpf = cap_effective(CAP_BPF), perfmon = cap_effective(CAP_PERFMON);
+
+	if (admin || (bpf && perfmon))
+		return 0;
+	snprintf(buf, len,
+		 "need root or CAP_BPF and CAP_PERFMON (running as uid %u, missing %s%s%s): run as root, or grant them with 'setcap cap_bpf,cap_perfmon+ep'",
+		 (unsigned)geteuid(), bpf ? "" : "CAP_BPF",
+		 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+/* ---- mounts ---- */
+
+bool fs_is(const char *path, unsigned long magic)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && (unsigned long)st.f_type == magic;
+}
+
+const char *tracefs_path(void)
+{
+	if (fs_is("/sys/kernel/tracing", TRACEFS_MAGIC))
+		return "/sys/kernel/tracing";
+	/* older systems: tracefs under debugfs */
+	if (fs_is("/sys/kernel/debug/tracing", TRACEFS_MAGIC))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+int ensure_tracefs(const char **path, bool *mounted_now)
+{
+	*mounted_now = false;
+	*path = tracefs_path();
+	if (*path)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		int err = errno;
+
+		return bp_err(err,
+			      "tracefs is not mounted and mounting it at /sys/kernel/tracing failed (%s): mount it with 'mount -t tracefs tracefs /sys/kernel/tracing'",
+			      strerror(err));
+	}
+	*mounted_now = true;
+	*path = "/sys/kernel/tracing";
+	return 0;
+}
+
+int ensure_bpffs(bool *mounted_now)
+{
+	*mounted_now = false;
+	if (fs_is("/sys/fs/bpf", BPF_FS_MAGIC))
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		int err = errno;
+
+		return bp_err(err,
+			      "bpffs is not mounted and mounting it at /sys/fs/bpf failed (%s): mount it with 'mount -t bpf bpf /sys/fs/bpf'",
+			      strerror(err));
+	}
+	*mounted_now = true;
+	return 0;
+}
