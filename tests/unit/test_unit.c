@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests that need no privilege. One runner, registered with CTest as
+ * one test per group (like libgit2's clar): test_unit GROUP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "args.h"
+#include "events.h"
+#include "exec.h"
+#include "open.h"
+#include "oom.h"
+#include "tcp.h"
+
+static int failures;
+static const char *fixtures;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
+				__FILE__, __LINE__, #cond);		\
+			failures++;					\
+		}							\
+	} while (0)
+
+#define CHECK_STR(a, b)							\
+	do {								\
+		const char *a_ = (a), *b_ = (b);			\
+		if (strcmp(a_, b_)) {					\
+			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
+				__FILE__, __LINE__, #a, a_, b_);	\
+			failures++;					\
+		}							\
+	} while (0)
+
+static char *fixture(const char *name)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", fixtures, name);
+	return path;
+}
+
+/* Formats through a memory stream. */
+static char *capture_event(const void *data, size_t size, enum bpfport_format f,
+			   int *ret)
+{
+	static char buf[8192];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+
+	*ret = bpfport_event__fprint(m, data, size, f);
+	fclose(m);
+	return buf;
+}
+
+/* ---- json ---- */
+static void test_json(void)
+{
+	char out[256];
+	/* 0xC3 0x28: invalid 2-byte sequence; 0xED 0xA0 0x80: a surrogate;
+	 * 0xC0 0xAF: overlong "/" */
+	static const char hostile[] = "a\"b\\c\nd\te\x01\x7f"
+				      "\xc3\x28" "\xed\xa0\x80" "\xc0\xaf" "\xff";
+	size_t n;
+
+	n = json_escape(out, sizeof(out), hostile, sizeof(hostile));
+	CHECK_STR(out, "a\\\"b\\\\c\\nd\\te\\u0001\\u007f"
+		       "\\ufffd(" "\\ufffd\\ufffd\\ufffd" "\\ufffd\\ufffd"
+		       "\\ufffd");
+	CHECK(n == strlen(out));
+
+	/* valid UTF-8 passes through: é, €, 😀 */
+	json_escape(out, sizeof(out), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
+	CHECK_STR(out, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+
+	/* truncated multibyte at the end of the buffer is not read past */
+	json_escape(out, sizeof(out), "ab\xe2\x82", 4);
+	CHECK_STR(out, "ab\\ufffd\\ufffd");
+
+	/* stops at NUL within len; reports the needed size when short */
+	json_escape(out, sizeof(out), "abc\0def", 7);
+	CHECK_STR(out, "abc");
+	n = json_escape(out, 4, "abcdef", 6);
+	CHECK(n == 6);
+	CHECK_STR(out, "abc");
+
+	/* writer: nesting and commas */
+	{
+		char buf[512];
+		FILE *m = fmemopen(buf, sizeof(buf), "w");
+		struct jw jw;
+
+		jw_init(&jw, m, false, false);
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "a", "x\"y");
+		jw_key(&jw, "b");
+		jw_start_array(&jw);
+		jw_uint(&jw, 1);
+		jw_int(&jw, -2);
+		jw_start_object(&jw);
+		jw_end_object(&jw);
+		jw_end_array(&jw);
+		jw_kv_bool(&jw, "c", true);
+		jw_key(&jw, "d");
+		jw_null(&jw);
+		jw_end_object(&jw);
+		fclose(m);
+		CHECK_STR(buf, "{\"a\":\"x\\\"y\",\"b\":[1,-2,{}],\"c\":true,\"d\":null}");
+	}
+}
+
+/* ---- argument parsing ---- */
+static void test_args(void)
+{
+	struct run_args r;
+	struct check_args c;
+	char err[256];
+	double d;
+
+	{
+		char *argv[] = { "run", "--probes", "exec,tcp", "-m", "core", "-d",
+				 "2.5", "-o", "perfbuf", "-f", "text", NULL };
+		CHECK(run_args_parse(11, argv, &r, err, sizeof(err)) == ARGS_OK);
+		CHECK_STR(r.probes, "exec,tcp");
+		CHECK(r.mode == BPFPORT_MODE_CORE);
+		CHECK(r.duration == 2.5);
+		CHECK(r.output == BPFPORT_OUTPUT_PERFBUF);
+		CHECK(r.format == BPFPORT_FORMAT_TEXT);
+	}
+	{
+		char *argv[] = { "run", NULL };
+		CHECK(run_args_parse(1, argv, &r, err, sizeof(err)) == ARGS_OK);
+		CHECK(r.probes == NULL && r.duration < 0);
+		CHECK(r.mode == BPFPORT_MODE_AUTO && r.output == BPFPORT_OUTPUT_AUTO);
+		CHECK(r.format == BPFPORT_FORMAT_JSON);
+	}
+	{
+		char *argv[] = { "run", "--duration", "abc", NULL };
+		CHECK(run_args_parse(3, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --duration 'abc'"));
+	}
+	{
+		char *argv[] = { "run", "--output", "pipe", NULL };
+		CHECK(run_args_parse(3, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "--output 'pipe'"));
+	}
+	{
+		char *argv[] = { "run", "--mode", "magic", NULL };
+		CHECK(run_args_parse(3, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+	}
+	{
+		char *argv[] = { "run", "--frobnicate", NULL };
+		CHECK(run_args_parse(2, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "unknown option '--frobnicate'"));
+	}
+	{
+		char *argv[] = { "run", "-d", NULL };
+		CHECK(run_args_parse(2, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "needs a value"));
+	}
+	{
+		char *argv[] = { "run", "extra", NULL };
+		CHECK(run_args_parse(2, argv, &r, err, sizeof(err)) == ARGS_ERROR);
+	}
+	{
+		char *argv[] = { "check", "--json", "-p", "oom", NULL };
+		CHECK(check_args_parse(4, argv, &c, err, sizeof(err)) == ARGS_OK);
+		CHECK(c.json && !c.pretty);
+		CHECK_STR(c.probes, "oom");
+	}
+	{
+		char *argv[] = { "check", "-h", NULL };
+		CHECK(check_args_parse(2, argv, &c, err, sizeof(err)) == ARGS_HELP);
+	}
+
+	CHECK(parse_duration("0", &d) == 0 && d == 0);
+	CHECK(parse_duration("10", &d) == 0 && d == 10);
+	CHECK(parse_duration("0.25", &d) == 0 && d == 0.25);
+	CHECK(parse_duration("-1", &d) == -EINVAL);
+	CHECK(parse_duration("", &d) == -EINVAL);
+	CHECK(parse_duration("1e3", &d) == -EINVAL);
+	CHECK(parse_duration("inf", &d) == -EINVAL);
+	CHECK(parse_duration("nan", &d) == -EINVAL);
+	CHECK(parse_duration("0x10", &d) == -EINVAL);
+	CHECK(parse_duration("10s", &d) == -EINVAL);
+	CHECK(parse_duration("99999999", &d) == -EINVAL);
+
+	{
+		uint32_t mask;
+
+		CHECK(probe_list_parse("exec,oom", &mask) == 0 && mask == 0x9);
+		CHECK(probe_list_parse(NULL, &mask) == 0 && mask == 0xf);
+		CHECK(probe_list_parse("all", &mask) == 0 && mask == 0xf);
+		CHECK(probe_list_parse("exec,bogus", &mask) == -EINVAL);
+		CHECK(strstr(bpfport_errmsg(), "unknown probe 'bogus'"));
+		CHECK(probe_list_parse("execx", &mask) == -EINVAL);
+		CHECK(probe_list_parse("", &mask) == -EINVAL);
+		CHECK(probe_list_parse(",", &mask) == -EINVAL);
+	}
+}
+
+/* ---- os-release ---- */
+static void test_osrelease(void)
+{
+	struct os_release o;
+
+	CHECK(os_release_read(fixture("os-release-debian"), &o) == 0);
+	CHECK_STR(o.id, "debian");
+	CHECK_STR(o.version_id, "12");
+	CHECK_STR(o.pretty_name, "Debian GNU/Linux 12 (bookworm)");
+
+	CHECK(os_release_read(fixture("os-release-centos8"), &o) == 0);
+	CHECK_STR(o.id, "centos");
+	CHECK_STR(o.version_id, "8");
+	CHECK_STR(o.id_like, "rhel fedora");
+
+	CHECK(os_release_read(fixture("os-release-amzn2"), &o) == 0);
+	CHECK_STR(o.id, "amzn");
+	CHECK_STR(o.version_id, "2");
+
+	CHECK(os_release_read(fixture("os-release-quoted"), &o) == 0);
+	CHECK_STR(o.id, "ubuntu");
+	CHECK_STR(o.version_id, "20.04");
+	CHECK_STR(o.pretty_name, "Ubuntu \"Focal\" \\ 20.04");
+	CHECK_STR(o.name, "Ubuntu");
+
+	CHECK(os_release_parse("NAME=x\n# ID=commented\n", &o) == -ENOENT);
+	CHECK(os_release_read(fixture("does-not-exist"), &o) == -ENOENT);
+}
+
+/* ---- kernel config ---- */
+static void test_kconfig(void)
+{
+	struct kconfig_item items[] = {
+		{ .name = "CONFIG_DEBUG_INFO_BTF" }, { .name = "CONFIG_IKHEADERS" },
+		{ .name = "CONFIG_BPF_EVENTS" }, { .name = "CONFIG_NR_CPUS" },
+		{ .name = "CONFIG_LOCALVERSION" }, { .name = "CONFIG_ABSENT" },
+	};
+	char n[64], v[64];
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		const char *f = pass ? "kconfig-sample.gz" : "kconfig-sample";
+
+		CHECK(kconfig_read(fixture(f), items, ARRAY_SIZE(items)) == 0);
+		CHECK_STR(items[0].value, "y");
+		CHECK_STR(items[1].value, "n");
+		CHECK_STR(items[2].value, "m");
+		CHECK_STR(items[3].value, "512");
+		CHECK_STR(items[4].value, "\"-custom\"");
+		CHECK_STR(items[5].value, "n");
+	}
+	CHECK(kconfig_read(fixture("nope.gz"), items, ARRAY_SIZE(items)) < 0);
+	CHECK(kconfig_parse_line("# CONFIG_KPROBES is not set\n", n, sizeof(n), v, sizeof(v)) == 1);
+	CHECK_STR(n, "CONFIG_KPROBES");
+	CHECK_STR(v, "n");
+	CHECK(kconfig_parse_line("# random comment\n", n, sizeof(n), v, sizeof(v)) == 0);
+	CHECK(kconfig_parse_line("CONFIG_X\n", n, sizeof(n), v, sizeof(v)) == 0);
+}
+
+/* ---- event decoding ---- */
+static void test_decode(void)
+{
+	struct exec_event e = {};
+	struct open_event o = {};
+	struct tcp_event t = {};
+	struct oom_event k = {};
+	char *s;
+	int ret;
+
+	e.hdr = (struct bpfport_ev_hdr){ .type = BPFPORT_EV_EXIT,
+					 .size = sizeof(e), .pid = 42,
+					 .ts_ns = 99 };
+	e.ppid = 7;
+	e.exit_code = 7;
+	e.signal = 0;
+	e.lifetime_ns = 1234;
+	/* comm is not NUL-terminated: all 16 bytes are used */
+	memcpy(e.comm, "0123456789abcdef", 16);
+	s = capture_event(&e, sizeof(e), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(ret == 0);
+	CHECK_STR(s, "{\"type\":\"exit\",\"ts_ns\":99,\"pid\":42,\"ppid\":7,\"uid\":0,"
+		     "\"comm\":\"0123456789abcdef\",\"exit_code\":7,\"signal\":0,"
+		     "\"lifetime_ns\":1234}");
+	s = capture_event(&e, sizeof(e), BPFPORT_FORMAT_TEXT, &ret);
+	CHECK_STR(s, "exit ts_ns=99 pid=42 ppid=7 uid=0 comm=\"0123456789abcdef\" "
+		     "exit_code=7 signal=0 lifetime_ns=1234");
+
+	e.hdr.type = BPFPORT_EV_EXEC;
+	memcpy(e.comm, "evil\n\"x\0", 8);
+	snprintf(e.filename, sizeof(e.filename), "/tmp/a\nb\"\xff");
+	s = capture_event(&e, sizeof(e), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(strstr(s, "\"comm\":\"evil\\n\\\"x\""));
+	CHECK(strstr(s, "\"filename\":\"/tmp/a\\nb\\\"\\ufffd\"}"));
+	CHECK(!strchr(s, '\n'));	/* one event, one line */
+
+	/* wrong sizes and unknown types are refused, never read past */
+	CHECK(event_validate(&e, sizeof(e) - 1) == -EINVAL);
+	CHECK(event_validate(&e, 4) == -EINVAL);
+	e.hdr.size = sizeof(e) + 8;
+	CHECK(event_validate(&e, sizeof(e)) == -EINVAL);
+	e.hdr.size = sizeof(e);
+	e.hdr.type = 77;
+	CHECK(event_validate(&e, sizeof(e)) == -EINVAL);
+	s = capture_event(&e, sizeof(e), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(ret == -EINVAL);
+	/* perf buffers pad samples: a longer buffer is fine */
+	e.hdr.type = BPFPORT_EV_FORK;
+	CHECK(event_validate(&e, sizeof(e) + 4) == 0);
+
+	o.hdr = (struct bpfport_ev_hdr){ .type = BPFPORT_EV_OPEN,
+					 .size = sizeof(o), .pid = 5 };
+	o.flags = 0101;
+	o.ret = -2;
+	strcpy(o.path, "/etc/passwd");
+	s = capture_event(&o, sizeof(o), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(strstr(s, "\"flags\":65,\"ret\":-2,\"path\":\"/etc/passwd\"}"));
+
+	t.hdr = (struct bpfport_ev_hdr){ .type = BPFPORT_EV_TCP,
+					 .size = sizeof(t), .pid = 9 };
+	t.family = 2;
+	t.sport = 40000;
+	t.dport = 80;
+	memcpy(t.saddr, "\x7f\x00\x00\x01", 4);
+	memcpy(t.daddr, "\x0a\x01\x02\x03", 4);
+	t.oldstate = 4;
+	t.newstate = 7;
+	t.bytes_sent = 10;
+	t.bytes_received = 20;
+	s = capture_event(&t, sizeof(t), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(strstr(s, "\"family\":\"inet\",\"saddr\":\"127.0.0.1\",\"sport\":40000,"
+			"\"daddr\":\"10.1.2.3\",\"dport\":80,\"oldstate\":\"FIN_WAIT1\","
+			"\"newstate\":\"CLOSE\""));
+	CHECK(strstr(s, "\"bytes_sent\":10,\"bytes_received\":20}"));
+	t.family = 10;
+	memset(t.saddr, 0, 16);
+	t.saddr[15] = 1;
+	t.newstate = 1;
+	s = capture_event(&t, sizeof(t), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(strstr(s, "\"family\":\"inet6\",\"saddr\":\"::1\""));
+	CHECK(!strstr(s, "bytes_sent"));	/* only on close */
+	CHECK_STR(tcp_state_name(99), "UNKNOWN");
+
+	k.hdr = (struct bpfport_ev_hdr){ .type = BPFPORT_EV_OOM,
+					 .size = sizeof(k), .pid = 3 };
+	k.victim_pid = 4;
+	k.pages = 1000;
+	strcpy(k.comm, "stress");
+	strcpy(k.victim_comm, "hog");
+	s = capture_event(&k, sizeof(k), BPFPORT_FORMAT_JSON, &ret);
+	CHECK(strstr(s, "\"comm\":\"stress\",\"victim_pid\":4,\"victim_comm\":\"hog\",\"pages\":1000}"));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} groups[] = {
+		{ "json", test_json }, { "args", test_args },
+		{ "osrelease", test_osrelease }, { "kconfig", test_kconfig },
+		{ "decode", test_decode },
+	};
+	size_t i;
+	int ran = 0;
+
+	fixtures = getenv("BPFPORT_FIXTURES") ? getenv("BPFPORT_FIXTURES")
+					      : "tests/fixtures";
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
+		if (argc > 1 && strcmp(argv[1], groups[i].name))
+			continue;
+		groups[i].fn();
+		ran++;
+	}
+	if (!ran) {
+		fprintf(stderr, "unknown test group '%s'\n", argv[1]);
+		return 2;
+	}
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
