@@ -118,6 +118,17 @@ class Agent:
         self._t_err.join(10)
         return self.proc.returncode
 
+    def wait(self, timeout=60):
+        """For runs that end by themselves (--duration)."""
+        try:
+            self.proc.wait(timeout * SLOW)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Failure("bpfport did not exit within %ss" % timeout)
+        self._t_out.join(10)
+        self._t_err.join(10)
+        return self.proc.returncode
+
     def events(self):
         evs = []
         for raw in self.lines:
