@@ -45,6 +45,13 @@ def do_exec(ctx, tmp):
     killed = subprocess.Popen([link, "-c", "kill -9 $$"])
     killed.wait()
     ctx.killed_pid = killed.pid
+    # hostile bytes in comm and filename: newline, quote, backslash, not UTF-8
+    hname = b'bq\n"\\\xff' + uuid.uuid4().hex[:6].encode()
+    hlink = os.path.join(tmp.encode(), hname)
+    os.symlink(shutil.which("sh"), hlink)
+    h = subprocess.Popen([hlink, b"-c", b"exit 3"])
+    check(h.wait() == 3, "exec: hostile-named child did not exit 3")
+    ctx.hostile = (h.pid, hlink.decode("utf-8", "replace"), hname.decode("utf-8", "replace"))
 
 
 def check_exec(ctx, evs):
@@ -70,6 +77,10 @@ def check_exec(ctx, evs):
     check(x["ppid"] == me, "exec: exit ppid %s != %d" % (x["ppid"], me))
     check(0 < x["lifetime_ns"] < 120e9, "exec: lifetime_ns %s out of range" % x["lifetime_ns"])
     check(x["ts_ns"] >= e["ts_ns"], "exec: exit before exec")
+    hpid, hpath, hcomm = ctx.hostile
+    hx = [e for e in evs if e["type"] == "exec" and e["pid"] == hpid]
+    check(hx and hx[0]["filename"] == hpath and hx[0]["comm"] == hcomm,
+          "exec: hostile names: expected %r / %r, got %s" % (hpath, hcomm, hx))
     kx = [e for e in evs if e["type"] == "exit" and e["pid"] == ctx.killed_pid]
     check(kx, "exec: no exit event for the SIGKILLed child %d" % ctx.killed_pid)
     check(kx[0]["signal"] == signal.SIGKILL and kx[0]["exit_code"] == 0,
