@@ -86,14 +86,15 @@ def main():
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
             agent = harness.Agent(bp, [])
             agent.wait_running(timeout=120)
-            check(len(harness.our_loaded_progs()) >= 6, "programs not loaded while running")
+            check(agent.bpf_ids and len(agent.bpf_ids["prog"]) >= 6,
+                  "programs not loaded while running: %s" % agent.bpf_ids)
             rc = agent.stop(sig)
             if sig != signal.SIGKILL:
                 check(rc == 0, "%s: exit %d" % (sig.name, rc))
                 check(agent.summary().get("attached", "").startswith("exec,open,tcp"),
                       "%s: summary %s" % (sig.name, agent.err[-1:]))
-            left = harness.our_loaded_progs()
-            check(not left, "%s: programs still loaded: %s" % (sig.name, left))
+            left = harness.bpf_ids_alive(agent.bpf_ids)
+            check(not left, "%s: BPF objects still in the kernel: %s" % (sig.name, left))
         check(pinned() == before_pins, "bpffs changed: %s -> %s" % (before_pins, pinned()))
 
         # tracefs and bpffs missing: mounted, and said so (in a private

@@ -18,9 +18,6 @@ SKIP = 77
 CI = bool(os.environ.get("CI"))
 # TCG guests are slow: scale waits there
 SLOW = 10.0 if os.environ.get("BPFPORT_GUEST") else 1.0
-OUR_PROGS = {"exec_rb", "exec_pb", "fork_rb", "fork_pb", "exit_rb", "exit_pb",
-             "open_enter_rb", "open_enter_pb", "open_exit_rb", "open_exit_pb",
-             "tcp_state_rb", "tcp_state_pb", "oom_kill_rb", "oom_kill_pb"}
 
 
 class Failure(Exception):
@@ -60,12 +57,47 @@ def check(cond, msg):
         raise Failure(msg)
 
 
-def our_loaded_progs():
-    """Names of bpfport programs loaded in the kernel right now."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
-                         text=True, check=True).stdout
-    return sorted(p.get("name", "") for p in json.loads(out or "[]")
-                  if p.get("name", "") in OUR_PROGS)
+def agent_bpf_ids(pid):
+    """BPF objects held by a process, from its fds' fdinfo:
+    {"prog": {ids}, "map": {ids}, "link": {ids}}. Exact even when other
+    BPF users (another agent, a benchmark) run on the same host."""
+    ids = {"prog": set(), "map": set(), "link": set()}
+    fddir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                for line in f:
+                    key, _, val = line.partition(":")
+                    kind = key.strip()[:-3] if key.strip().endswith("_id") else None
+                    if kind in ids:
+                        ids[kind].add(int(val))
+        except OSError:
+            pass
+    return ids
+
+
+def bpf_ids_alive(ids, grace=3.0):
+    """Which of these BPF object ids still exist in the kernel, allowing the
+    kernel's deferred (RCU) release a moment after the process exits."""
+    deadline = time.time() + grace * SLOW
+    while True:
+        alive = _bpf_ids_alive(ids)
+        if not alive or time.time() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def _bpf_ids_alive(ids):
+    alive = {}
+    for kind, wanted in ids.items():
+        if not wanted:
+            continue
+        out = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True,
+                             text=True, check=True).stdout
+        now = {o["id"] for o in json.loads(out or "[]")}
+        if wanted & now:
+            alive[kind] = sorted(wanted & now)
+    return alive
 
 
 class Agent:
@@ -78,6 +110,7 @@ class Agent:
         self.lines = []
         self.err = []
         self.running = threading.Event()
+        self.bpf_ids = None  # BPF objects it held once running
         self._t_out = threading.Thread(target=self._read_out, daemon=True)
         self._t_err = threading.Thread(target=self._read_err, daemon=True)
         self._t_out.start()
@@ -92,6 +125,10 @@ class Agent:
             s = line.decode(errors="replace").rstrip("\n")
             self.err.append(s)
             if s.startswith("bpfport: running "):
+                try:
+                    self.bpf_ids = agent_bpf_ids(self.proc.pid)
+                except OSError:
+                    self.bpf_ids = None
                 self.running.set()
 
     def wait_running(self, timeout=60):

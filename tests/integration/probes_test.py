@@ -283,8 +283,11 @@ def main():
                 print("ok   %s probe=%s" % (label, name))
             except Failure as e:
                 failures.append("%s probe=%s: %s" % (label, name, e))
-        left = harness.our_loaded_progs() if shutil.which("bpftool") else []
-        check(not left, "programs still loaded after exit: %s" % left)
+        check(agent.bpf_ids and len(agent.bpf_ids["prog"]) >= 6,
+              "agent held no BPF programs while running: %s" % agent.bpf_ids)
+        check(agent.bpf_ids["link"] or agent.bpf_ids["prog"], "no links")
+        left = harness.bpf_ids_alive(agent.bpf_ids)
+        check(not left, "BPF objects still in the kernel after exit: %s" % left)
         if failures:
             raise Failure("\n  ".join(failures))
         print("%d events, summary: %s" % (len(evs), summary))
