@@ -14,7 +14,11 @@ const char run_usage[] =
 "one per line, until SIGINT/SIGTERM or --duration.\n"
 "\n"
 "  -p, --probes LIST     comma-separated: exec,open,tcp,oom (default: all)\n"
-"  -m, --mode MODE       auto|core (default: auto)\n"
+"  -m, --mode MODE       auto|core|core-btfhub (default: auto)\n"
+"      --btf FILE        external BTF for this kernel (raw .btf or btfhub .btf.tar.xz)\n"
+"      --btf-archive DIR btfhub-archive directory to look this kernel up in\n"
+"      --os-release FILE os-release for that lookup (containers: the host's)\n"
+"      --hide-native-btf behave as if /sys/kernel/btf/vmlinux were absent\n"
 "  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
 "  -o, --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
 "  -f, --format FMT      json|text (default: json)\n"
@@ -24,7 +28,16 @@ const char run_usage[] =
 "Examples:\n"
 "  bpfport run                         # everything, JSON lines on stdout\n"
 "  bpfport run -p exec,tcp -f text     # two probes, human-readable\n"
-"  bpfport run -d 10 -o perfbuf        # ten seconds over the perf buffer\n";
+"  bpfport run -d 10 -o perfbuf        # ten seconds over the perf buffer\n"
+"  bpfport run --btf-archive /srv/btfhub-archive   # kernels without native BTF\n";
+
+const char fleet_usage[] =
+"Usage: bpfport fleet DIR [--json|--csv] [--probes LIST]\n"
+"For every kernel BTF in a btfhub-archive tree (<id>/<version>/<arch>/<release>.btf[.tar.xz]),\n"
+"whether each probe's CO-RE relocations resolve against it (libbpf's own relocation,\n"
+"verified by this kernel's verifier; needs root): ok, needs-runtime-compile (a field\n"
+"is missing: named), or unsupported (the hook does not exist there).\n"
+"Exit status: 0 every kernel can run every required probe with CO-RE, 1 not, 2 bad usage.\n";
 
 const char check_usage[] =
 "Usage: bpfport check [OPTIONS]      (also installed as check_core_support)\n"
@@ -35,6 +48,10 @@ const char check_usage[] =
 "  -j, --json            one JSON document ({\"error\": ...} on failure)\n"
 "  -P, --pretty          indented JSON (implies --json)\n"
 "  -p, --probes LIST     probes to check (default: all)\n"
+"  -m, --mode MODE       auto|core|core-btfhub (default: auto)\n"
+"      --btf FILE        preflight: would the probes relocate against this kernel's\n"
+"                        BTF (another kernel's, offline)? per program, per relocation\n"
+"      --btf-archive DIR, --os-release FILE, --hide-native-btf: as for run\n"
 "  -v, --verbose         libbpf and loader debug messages on stderr\n"
 "  -h, --help\n";
 
@@ -109,6 +126,26 @@ static int bad_option(char **argv, int c, const char *cmd, char *err,
 	return ARGS_ERROR;
 }
 
+enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE };
+
+#define BTF_LONG_OPTIONS						\
+	{ "btf", required_argument, NULL, OPT_BTF },			\
+	{ "btf-archive", required_argument, NULL, OPT_BTF_ARCHIVE },	\
+	{ "os-release", required_argument, NULL, OPT_OS_RELEASE },	\
+	{ "hide-native-btf", no_argument, NULL, OPT_HIDE_NATIVE }
+
+/* 1 when c was a BTF option (and is now stored), else 0 */
+static int btf_option(int c, struct btf_args *b)
+{
+	switch (c) {
+	case OPT_BTF: b->btf = optarg; return 1;
+	case OPT_BTF_ARCHIVE: b->btf_archive = optarg; return 1;
+	case OPT_OS_RELEASE: b->os_release = optarg; return 1;
+	case OPT_HIDE_NATIVE: b->hide_native_btf = true; return 1;
+	}
+	return 0;
+}
+
 int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		   size_t len)
 {
@@ -120,6 +157,7 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		BTF_LONG_OPTIONS,
 		{},
 	};
 	int c;
@@ -163,6 +201,8 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		case 'h':
 			return ARGS_HELP;
 		default:
+			if (btf_option(c, &a->btf))
+				break;
 			return bad_option(argv, c, "run", err, len);
 		}
 	}
@@ -181,8 +221,10 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'P' },
 		{ "probes", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		BTF_LONG_OPTIONS,
 		{},
 	};
 	int c;
@@ -190,7 +232,7 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jPp:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jPp:m:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
@@ -204,9 +246,17 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 		case 'v':
 			a->verbose = true;
 			break;
+		case 'm':
+			if (parse_mode(optarg, &a->mode)) {
+				snprintf(err, len, "bad --mode '%s': use auto, core, core-btfhub or runtime", optarg);
+				return ARGS_ERROR;
+			}
+			break;
 		case 'h':
 			return ARGS_HELP;
 		default:
+			if (btf_option(c, &a->btf))
+				break;
 			return bad_option(argv, c, "check", err, len);
 		}
 	}
@@ -215,5 +265,53 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 			 argv[optind]);
 		return ARGS_ERROR;
 	}
+	return ARGS_OK;
+}
+
+int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
+		     size_t len)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "probes", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jcp:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'c':
+			a->csv = true;
+			break;
+		case 'p':
+			a->probes = optarg;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'h':
+			return ARGS_HELP;
+		default:
+			return bad_option(argv, c, "fleet", err, len);
+		}
+	}
+	if (a->json && a->csv) {
+		snprintf(err, len, "--json and --csv exclude each other");
+		return ARGS_ERROR;
+	}
+	if (optind != argc - 1) {
+		snprintf(err, len, "fleet needs one btfhub-archive directory (see 'bpfport fleet --help')");
+		return ARGS_ERROR;
+	}
+	a->dir = argv[optind];
 	return ARGS_OK;
 }

@@ -12,8 +12,17 @@
 #define ARGS_HELP 1		/* --help given: print usage, exit 0 */
 #define ARGS_ERROR 2		/* message in err: exit 2 */
 
+/* BTF sources, shared by run and check */
+struct btf_args {
+	const char *btf;		/* --btf FILE */
+	const char *btf_archive;	/* --btf-archive DIR */
+	const char *os_release;		/* --os-release FILE */
+	bool hide_native_btf;		/* --hide-native-btf */
+};
+
 struct run_args {
 	const char *probes;		/* NULL: all */
+	struct btf_args btf;
 	enum bpfport_mode mode;
 	enum bpfport_output output;
 	enum bpfport_format format;
@@ -23,6 +32,8 @@ struct run_args {
 
 struct check_args {
 	const char *probes;
+	struct btf_args btf;
+	enum bpfport_mode mode;
 	bool json;
 	bool pretty;
 	bool verbose;
@@ -40,6 +51,18 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 		     size_t len);
 
+struct fleet_args {
+	const char *dir;
+	const char *probes;
+	bool json;
+	bool csv;
+	bool verbose;
+};
+
+int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
+		     size_t len);
+
+extern const char fleet_usage[];
 extern const char run_usage[];
 extern const char check_usage[];
 

@@ -53,14 +53,17 @@ struct report {
 	char btf_err[256];
 	int feat[FEAT_CNT];
 	struct bpfport *bp;		/* dry-run result, NULL if not run */
+	bool preflight;			/* --btf: answering for that kernel */
+	struct target_facts target;
 	char dry_err[512];
 	bool ok;
 	const char *mode;
 	const char *reason;
 };
 
-static void gather(struct report *r, const char *probes)
+static void gather(struct report *r, const struct check_args *a)
 {
+	const char *probes = a->probes;
 	int err;
 	size_t i;
 
@@ -106,7 +109,17 @@ static void gather(struct report *r, const char *probes)
 			 "bpf() is not available: kernel built without CONFIG_BPF_SYSCALL");
 		return;
 	}
-	BPFPORT_OPTS(opts, .probes = probes, .dry_run = true);
+	BPFPORT_OPTS(opts, .probes = probes, .dry_run = true, .mode = a->mode,
+		     .btf_path = a->btf.btf, .btf_archive = a->btf.btf_archive,
+		     .os_release = a->btf.os_release,
+		     .hide_native_btf = a->btf.hide_native_btf);
+	if (r->preflight) {
+		/* another kernel's BTF: that BTF alone, and the output path
+		 * that kernel would use */
+		opts.mode = BPFPORT_MODE_CORE_BTFHUB;
+		opts.btf_only = true;
+		opts.output = r->target.ringbuf ? BPFPORT_OUTPUT_AUTO : BPFPORT_OUTPUT_PERFBUF;
+	}
 	r->bp = bpfport__open(&opts);
 	if (!r->bp) {
 		r->reason = "dry-run-failed";
@@ -300,6 +313,22 @@ static void print_json(const struct report *r, bool pretty)
 				else
 					jw_string(&jw, ps->reason);
 				jw_kv_str(&jw, "detail", ps->detail);
+				jw_key(&jw, "relocations");
+				jw_start_array(&jw);
+				for (size_t q = 0; q < ps->relo_cnt; q++) {
+					const struct relo_status *rl = &ps->relos[q];
+
+					jw_start_object(&jw);
+					jw_kv_str(&jw, "spec", rl->spec);
+					jw_kv_bool(&jw, "ok", rl->ok && !rl->failed);
+					jw_key(&jw, "target");
+					if (rl->has_target)
+						jw_int(&jw, rl->target);
+					else
+						jw_null(&jw);
+					jw_end_object(&jw);
+				}
+				jw_end_array(&jw);
 				jw_end_object(&jw);
 			}
 			jw_end_array(&jw);
@@ -317,6 +346,11 @@ static void print_json(const struct report *r, bool pretty)
 		for (i = 0; i < n; i++) {
 			jw_start_object(&jw);
 			jw_kv_str(&jw, "mode", bpfport_mode_name(att[i].mode));
+			jw_key(&jw, "source");
+			if (att[i].source)
+				jw_string(&jw, att[i].source);
+			else
+				jw_null(&jw);
 			jw_kv_bool(&jw, "ok", att[i].ok);
 			jw_kv_str(&jw, "reason", att[i].reason);
 			jw_kv_str(&jw, "detail", att[i].detail);
@@ -324,6 +358,26 @@ static void print_json(const struct report *r, bool pretty)
 		}
 	}
 	jw_end_array(&jw);
+
+	jw_key(&jw, "preflight");
+	if (r->preflight) {
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "btf", r->target.path);
+		jw_key(&jw, "arch");
+		if (r->target.arch)
+			jw_string(&jw, r->target.arch);
+		else
+			jw_null(&jw);
+		jw_kv_bool(&jw, "ringbuf", r->target.ringbuf);
+		jw_key(&jw, "notes");
+		jw_start_array(&jw);
+		for (i = 0; i < r->target.note_cnt; i++)
+			jw_string(&jw, r->target.notes[i]);
+		jw_end_array(&jw);
+		jw_end_object(&jw);
+	} else {
+		jw_null(&jw);
+	}
 
 	jw_key(&jw, "verdict");
 	jw_start_object(&jw);
@@ -380,12 +434,18 @@ static void print_text(const struct report *r)
 			       p->desc->optional ? " (optional)" : "",
 			       p->loaded ? "ok" : p->reason,
 			       p->loaded ? "" : ": ", p->loaded ? "" : p->detail);
-			for (size_t k = 0; k < p->prog_cnt; k++)
+			for (size_t k = 0; k < p->prog_cnt; k++) {
+				const struct prog_status *ps = &p->progs[k];
+
 				printf("         %-12s %-40s attach %s%s%s\n",
-				       p->progs[k].name, p->progs[k].section,
-				       p->progs[k].attachable ? "ok" : p->progs[k].reason,
-				       p->progs[k].attachable ? "" : ": ",
-				       p->progs[k].detail);
+				       ps->name, ps->section,
+				       ps->attachable ? "ok" : ps->reason,
+				       ps->attachable ? "" : ": ", ps->detail);
+				for (size_t q = 0; r->preflight && q < ps->relo_cnt; q++)
+					printf("           relo %-52s %s\n", ps->relos[q].spec,
+					       ps->relos[q].failed ? "FAILED: no such field in the target" :
+					       ps->relos[q].ok ? "ok" : "?");
+			}
 		}
 		n = bpfport__mode_attempts(r->bp, &att);
 		printf("Modes\n");
@@ -393,8 +453,16 @@ static void print_text(const struct report *r)
 			printf("  %-12s %-4s %-18s %s\n", bpfport_mode_name(att[i].mode),
 			       att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
 	}
+	if (r->preflight) {
+		printf("Preflight for %s (%s)\n", r->target.path,
+		       r->target.arch ? r->target.arch : "arch unknown");
+		for (i = 0; i < r->target.note_cnt; i++)
+			printf("  note: %s\n", r->target.notes[i]);
+	}
 	if (r->ok)
-		printf("Verdict: auto would use mode %s (%s)\n", r->mode, r->reason);
+		printf("Verdict: %s mode %s (%s)\n",
+		       r->preflight ? "that kernel can run the probes in" : "auto would use",
+		       r->mode, r->reason);
 	else
 		printf("Verdict: no mode can run the required probes: %s (%s)\n",
 		       r->reason ? r->reason : "none", r->dry_err);
@@ -423,13 +491,30 @@ int do_check(int argc, char **argv)
 		/* in JSON mode stdout holds one document: chatter stays off */
 		bpfport_set_print(a.verbose ? cli_print : NULL);
 	}
-	gather(&r, a.probes);
+	if (a.btf.btf) {
+		r.preflight = true;
+		if (target_facts_read(a.btf.btf, &r.target, err, sizeof(err)))
+			goto fail;
+	}
+	gather(&r, &a);
 	if (a.json)
 		print_json(&r, a.pretty);
 	else
 		print_text(&r);
 	bpfport__destroy(r.bp);
 	return r.ok ? 0 : 1;
+fail:
+	if (a.json) {
+		struct jw jw;
+
+		jw_init(&jw, stdout, false, false);
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "error", err);
+		jw_end_object(&jw);
+		fputc('\n', stdout);
+	}
+	cli_error("%s", err);
+	return 1;
 usage:
 	if (a.json) {
 		struct jw jw;

@@ -11,6 +11,7 @@
 #include <bpfport/bpfport.h>
 
 #include "args.h"
+#include "btfhub.h"
 #include "cli.h"
 
 bool cli_verbose;
@@ -91,7 +92,10 @@ int do_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	BPFPORT_OPTS(opts, .probes = a.probes, .mode = a.mode,
-		     .output = a.output, .on_event = on_event, .ctx = &rc);
+		     .output = a.output, .on_event = on_event, .ctx = &rc,
+		     .btf_path = a.btf.btf, .btf_archive = a.btf.btf_archive,
+		     .os_release = a.btf.os_release,
+		     .hide_native_btf = a.btf.hide_native_btf);
 	bp = bpfport__open(&opts);
 	if (!bp) {
 		cli_error("%s", bpfport_errmsg());
@@ -141,7 +145,8 @@ static int do_version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("bpfport %s\nmodes: core\n", BPFPORT_VERSION);
+	printf("bpfport %s\nmodes: core core-btfhub\nembedded BTF: %d kernels\n",
+	       BPFPORT_VERSION, btfhub_embedded_count());
 	return 0;
 }
 
@@ -154,6 +159,8 @@ static const struct cmd {
 } cmds[] = {
 	{ "run", do_run, "load the probes and stream their events" },
 	{ "check", do_check, "what this host supports and which mode run would use" },
+	{ "fleet", do_fleet, "CO-RE coverage of every kernel in a btfhub-archive tree" },
+	{ "btf", do_btf, "embedded BTF: list, extract" },
 	{ "version", do_version, "version and build features" },
 	{ "help", do_help, "this text" },
 };

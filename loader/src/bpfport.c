@@ -34,8 +34,7 @@ struct bpfport {
 	enum bpfport_mode mode;
 	struct mode_attempt attempts[8];
 	size_t attempt_cnt;
-	const char *btf_path;		/* the BTF relocations use */
-	const char *btf_custom;		/* non-NULL: passed to libbpf */
+	struct btf_src btf;		/* the BTF relocations use */
 
 	enum bpfport_output output;
 	const char *output_reason;
@@ -56,11 +55,11 @@ struct bpfport {
 /* ---- libbpf messages: forwarded as debug, captured during a load so that
  * a failure can be classified (relocation vs verifier) and explained ---- */
 
-static char libbpf_log[32768];
+static char libbpf_log[512 * 1024];
 static size_t libbpf_log_len;
 static bool libbpf_capture;
 
-static int libbpf_print_cb(enum libbpf_print_level level, const char *fmt,
+static int libbpf_print_cb(enum libbpf_print_level level __attribute__((unused)), const char *fmt,
 			   va_list ap)
 {
 	va_list cp;
@@ -74,8 +73,6 @@ static int libbpf_print_cb(enum libbpf_print_level level, const char *fmt,
 		if (libbpf_log_len > sizeof(libbpf_log) - 1)
 			libbpf_log_len = sizeof(libbpf_log) - 1;
 	}
-	if (level == LIBBPF_DEBUG)
-		return 0;
 	{
 		char line[1024];
 
@@ -142,6 +139,85 @@ static const char *classify_load_failure(int err, char *detail, size_t len)
 	return R_LOAD_FAILED;
 }
 
+/* Records libbpf's CO-RE relocation results for the programs of st, from
+ * the captured log (libbpf exposes no API for them). Lines look like
+ *   prog 'exec_rb': relo #0: <byte_off> [45] struct task_struct.real_parent (0:4 @ offset 24)
+ *   prog 'exec_rb': relo #0: matching candidate #0 <byte_off> [140] struct ... (0:57 @ offset 2240)
+ *   prog 'exec_rb': relo #0: patched insn #9 (LDX/ST/STX) off 24 -> 2240
+ *   prog 'exit_rb': relo #3: substituting insn #31 w/ invalid insn
+ */
+static void relos_parse(struct probe_status *st)
+{
+	const char *line = libbpf_log;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *p, *q, *rest;
+		struct prog_status *ps = NULL;
+		struct relo_status *r = NULL;
+		size_t k, n;
+		int idx;
+
+		p = strstr(line, "prog '");
+		if (!p || (nl && p > nl))
+			goto next;
+		p += 6;
+		q = strchr(p, '\'');
+		if (!q || strncmp(q, "': relo #", 9))
+			goto next;
+		n = q - p;
+		if (n > 3 && p[n - 3] == '_')
+			n -= 3;	/* name_rb / name_pb -> name */
+		for (k = 0; k < st->prog_cnt; k++)
+			if (strlen(st->progs[k].name) == n &&
+			    !strncmp(st->progs[k].name, p, n))
+				ps = &st->progs[k];
+		if (!ps)
+			goto next;
+		idx = atoi(q + 9);
+		rest = strstr(q + 9, ": ");
+		if (!rest)
+			goto next;
+		rest += 2;
+		for (k = 0; k < ps->relo_cnt; k++)
+			if (ps->relos[k].idx == idx)
+				r = &ps->relos[k];
+		if (!r) {
+			if (ps->relo_cnt >= BP_MAX_RELOS)
+				goto next;
+			r = &ps->relos[ps->relo_cnt++];
+			memset(r, 0, sizeof(*r));
+			r->idx = idx;
+		}
+		if (*rest == '<' && !r->spec[0]) {
+			/* drop the "[type id] " and the trailing access spec */
+			const char *kind_end = strchr(rest, '>');
+			const char *sp = kind_end ? strstr(kind_end, "] ") : NULL;
+			const char *end = strstr(rest, " (");
+			size_t eol = nl ? (size_t)(nl - rest) : strlen(rest);
+
+			if (kind_end && sp && end && end > sp)
+				snprintf(r->spec, sizeof(r->spec), "%.*s %.*s",
+					 (int)(kind_end - rest + 1), rest,
+					 (int)(end - sp - 2), sp + 2);
+			else
+				snprintf(r->spec, sizeof(r->spec), "%.*s", (int)eol, rest);
+		} else if (!strncmp(rest, "matching candidate #", 20) && !r->has_target) {
+			const char *o = strstr(rest, "@ offset ");
+
+			if (o && (!nl || o < nl)) {
+				r->target = atoll(o + 9);
+				r->has_target = true;
+			}
+		} else if (!strncmp(rest, "patched insn", 12)) {
+			r->ok = true;
+		} else if (!strncmp(rest, "substituting insn", 17)) {
+			r->failed = true;
+		}
+next:
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
 /* ---- names ---- */
 
 const char *bpfport_mode_name(enum bpfport_mode mode)
@@ -167,7 +243,8 @@ const char *bpfport_output_name(enum bpfport_output output)
 /* ---- mode selection ---- */
 
 static struct mode_attempt *attempt_add(struct bpfport *bp,
-					enum bpfport_mode mode, bool ok,
+					enum bpfport_mode mode,
+					const char *source, bool ok,
 					const char *reason, const char *fmt, ...)
 {
 	struct mode_attempt *a;
@@ -177,36 +254,13 @@ static struct mode_attempt *attempt_add(struct bpfport *bp,
 		bp->attempt_cnt = ARRAY_SIZE(bp->attempts) - 1;
 	a = &bp->attempts[bp->attempt_cnt++];
 	a->mode = mode;
+	a->source = source;
 	a->ok = ok;
 	a->reason = reason;
 	va_start(ap, fmt);
 	vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
 	va_end(ap);
 	return a;
-}
-
-/* core mode needs native BTF; the probes' load decides the rest */
-static int core_precheck(struct bpfport *bp)
-{
-	const char *path = native_btf_path();
-	char why[256];
-	int err;
-
-	err = btf_file_check(path, why, sizeof(why));
-	if (err == -EINVAL) {
-		attempt_add(bp, BPFPORT_MODE_CORE, false, R_BTF_CORRUPT, "%s", why);
-		return err;
-	}
-	if (err) {
-		attempt_add(bp, BPFPORT_MODE_CORE, false, R_NO_NATIVE_BTF,
-			    "%s", why);
-		return err;
-	}
-	bp->btf_path = path;
-	/* libbpf finds /sys/kernel/btf/vmlinux itself; an override is
-	 * handed over so that both agree on which BTF is "native" */
-	bp->btf_custom = strcmp(path, "/sys/kernel/btf/vmlinux") ? path : NULL;
-	return 0;
 }
 
 /* ---- shared maps ---- */
@@ -252,7 +306,7 @@ static int probe_open(struct bpfport *bp, size_t i)
 	const char *keep = bp->output == BPFPORT_OUTPUT_RINGBUF ? "_rb" : "_pb";
 	const char *drop = bp->output == BPFPORT_OUTPUT_RINGBUF ? "_pb" : "_rb";
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = d->name,
-		    .btf_custom_path = bp->btf_custom);
+		    .btf_custom_path = bp->btf.custom ? bp->btf.path : NULL);
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	struct bpf_object *obj;
@@ -325,6 +379,7 @@ static int probe_open(struct bpfport *bp, size_t i)
 	}
 
 	err = bpf_object__load(obj);
+	relos_parse(st);
 	if (err) {
 		st->reason = classify_load_failure(err, st->detail,
 						   sizeof(st->detail));
@@ -490,6 +545,78 @@ static const char *first_failure(const struct bpfport *bp)
 	return R_LOAD_FAILED;
 }
 
+static void probes_reset(struct bpfport *bp)
+{
+	size_t i;
+
+	for (i = 0; i < probe_cnt; i++) {
+		probe_close(bp, i);
+		memset(&bp->st[i], 0, sizeof(bp->st[i]));
+		bp->st[i].desc = &probe_table[i];
+		bp->st[i].selected = bp->mask & (1u << i);
+	}
+}
+
+/*
+ * Walks the BTF sources in order; the first that exists and loads every
+ * required probe wins. A source that is absent or bad, or whose BTF the
+ * probes cannot be relocated against, is recorded and the next is tried.
+ * Returns 0 with bp->mode set, or -ENOTSUP when no source worked (the
+ * attempts say why).
+ */
+static int try_btf_sources(struct bpfport *bp, const struct bpfport_opts *o)
+{
+	static struct btf_src cand;	/* large; bpfport__open is not reentrant anyway */
+	bool tried = false;
+	char detail[1024];
+	int kind, err;
+
+	for (kind = 0; kind < BTF_SRC_CNT; kind++) {
+		enum bpfport_mode m = kind == BTF_SRC_NATIVE ? BPFPORT_MODE_CORE
+							   : BPFPORT_MODE_CORE_BTFHUB;
+		const char *reason;
+
+		if ((o->btf_only && kind != BTF_SRC_FILE) ||
+		    (o->mode != BPFPORT_MODE_AUTO && m != o->mode))
+			continue;
+		err = btf_src_resolve(kind, o, &cand, &reason, detail, sizeof(detail));
+		if (err) {
+			/* reason NULL: --btf / $BPFPORT_BTF not given, no step */
+			if (reason)
+				attempt_add(bp, m, btf_src_kind_name(kind), false,
+					    reason, "%s", detail);
+			btf_src_release(&cand);
+			continue;
+		}
+		if (tried)
+			probes_reset(bp);
+		btf_src_release(&bp->btf);
+		bp->btf = cand;
+		cand.memfd = -1;
+		tried = true;
+		pr_debug("trying %s BTF %s\n", btf_src_kind_name(kind), bp->btf.label);
+		err = load_probes(bp);
+		if (!err) {
+			attempt_add(bp, m, btf_src_kind_name(kind), true,
+				    bp->btf.ok_reason, "relocated against %s",
+				    bp->btf.label);
+			bp->mode = m;
+			return 0;
+		}
+		attempt_add(bp, m, btf_src_kind_name(kind), false,
+			    first_failure(bp), "%s: %s", bp->btf.label,
+			    bpfport_errmsg());
+	}
+	/* check (dry run) reports the statuses of the last source tried */
+	if (!bp->dry_run)
+		probes_reset(bp);
+	if (!o->btf_only &&
+	    (o->mode == BPFPORT_MODE_AUTO || o->mode == BPFPORT_MODE_RUNTIME))
+		attempt_add(bp, BPFPORT_MODE_RUNTIME, NULL, false, R_MODE_NOT_BUILT,
+			    "runtime compilation is not in this build");
+	return -ENOTSUP;
+}
+
 struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 {
 	struct bpfport *bp;
@@ -509,6 +636,7 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 		return NULL;
 	}
 	bp->events_fd = bp->drops_fd = -1;
+	bp->btf.memfd = -1;
 	bp->mode = BPFPORT_MODE_NONE;
 	bp->dry_run = opts->dry_run;
 	bp->on_event = opts->on_event;
@@ -543,46 +671,15 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 	if (err)
 		goto fail;
 
-	switch (opts->mode) {
-	case BPFPORT_MODE_AUTO:
-	case BPFPORT_MODE_CORE:
-		err = core_precheck(bp);
-		if (!err) {
-			err = create_shared_maps(bp);
-			if (err)
-				goto fail;
-			err = load_probes(bp);
-			if (err)
-				attempt_add(bp, BPFPORT_MODE_CORE, false,
-					    first_failure(bp), "%s",
-					    bpfport_errmsg());
-			else
-				attempt_add(bp, BPFPORT_MODE_CORE, true,
-					    R_NATIVE_BTF, "relocated against %s",
-					    bp->btf_path);
-		}
-		if (!err) {
-			bp->mode = BPFPORT_MODE_CORE;
-			break;
-		}
-		if (opts->mode == BPFPORT_MODE_CORE)
-			goto no_mode;
-		/* fall through: the next modes */
-		attempt_add(bp, BPFPORT_MODE_CORE_BTFHUB, false, R_MODE_NOT_BUILT,
-			    "external BTF mode is not in this build");
-		attempt_add(bp, BPFPORT_MODE_RUNTIME, false, R_MODE_NOT_BUILT,
-			    "runtime compilation is not in this build");
-		goto no_mode;
-	case BPFPORT_MODE_CORE_BTFHUB:
-	case BPFPORT_MODE_RUNTIME:
-		attempt_add(bp, opts->mode, false, R_MODE_NOT_BUILT,
-			    "mode %s is not in this build",
-			    bpfport_mode_name(opts->mode));
-		goto no_mode;
-	default:
+	err = create_shared_maps(bp);
+	if (err)
+		goto fail;
+	if (opts->mode > BPFPORT_MODE_RUNTIME) {
 		bp_err(EINVAL, "unknown mode %d", opts->mode);
 		goto fail;
 	}
+	if (try_btf_sources(bp, opts))
+		goto no_mode;
 
 	if (!bp->dry_run) {
 		err = consumer_create(bp);
@@ -593,13 +690,15 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 
 no_mode:
 	{
-		char msg[768];
+		char msg[4000];
 		size_t off = 0;
 
 		for (i = 0; i < bp->attempt_cnt && off < sizeof(msg); i++)
-			off += snprintf(msg + off, sizeof(msg) - off, "%s%s: %s (%s)",
+			off += snprintf(msg + off, sizeof(msg) - off, "%s%s%s%s: %s (%s)",
 					i ? "; " : "",
 					bpfport_mode_name(bp->attempts[i].mode),
+					bp->attempts[i].source ? "/" : "",
+					bp->attempts[i].source ? bp->attempts[i].source : "",
 					bp->attempts[i].reason,
 					bp->attempts[i].detail);
 		bp_err(ENOTSUP, "no usable mode: %s", msg);
@@ -693,6 +792,7 @@ void bpfport__destroy(struct bpfport *bp)
 		close(bp->events_fd);
 	if (bp->drops_fd >= 0)
 		close(bp->drops_fd);
+	btf_src_release(&bp->btf);
 	free(bp);
 }
 
@@ -770,10 +870,12 @@ int bpfport__summary(const struct bpfport *bp, char *buf, size_t len,
 	    ok ? ok->reason : "none");
 	for (i = 0; i < bp->attempt_cnt; i++)
 		if (!bp->attempts[i].ok)
-			ADD(" skipped=%s:%s", bpfport_mode_name(bp->attempts[i].mode),
+			ADD(" skipped=%s%s%s:%s", bpfport_mode_name(bp->attempts[i].mode),
+			    bp->attempts[i].source ? "/" : "",
+			    bp->attempts[i].source ? bp->attempts[i].source : "",
 			    bp->attempts[i].reason);
-	if (bp->btf_path)
-		ADD(" btf=%s", bp->btf_path);
+	if (bp->mode != BPFPORT_MODE_NONE)
+		ADD(" btf=%s", bp->btf.label);
 	ADD(" output=%s", bpfport_output_name(bp->output));
 	ADD(" attached=");
 	first = true;

@@ -99,6 +99,13 @@ const char *native_btf_path(void)
 	return p && *p ? p : "/sys/kernel/btf/vmlinux";
 }
 
+bool native_btf_hidden(void)
+{
+	const char *p = getenv("BPFPORT_HIDE_NATIVE_BTF");
+
+	return p && *p && strcmp(p, "0");
+}
+
 int btf_file_check(const char *path, char *buf, size_t len)
 {
 	struct btf_header h;

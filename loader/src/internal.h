@@ -72,6 +72,40 @@ const char *tracefs_path(void);	/* NULL when not mounted */
 #define R_MODE_NOT_BUILT	"mode-not-built"
 #define R_FORCED		"forced"
 #define R_NO_RINGBUF		"no-ringbuf"
+#define R_BTF_NOT_FOUND		"btf-not-found"
+#define R_BTF_AMBIGUOUS		"btf-ambiguous"
+#define R_BTF_WRONG_ARCH	"btf-wrong-arch"
+
+/* ---- BTF sources (btfsrc.c), in the order the loader tries them ---- */
+enum btf_src_kind {
+	BTF_SRC_FILE,		/* --btf FILE */
+	BTF_SRC_ENV,		/* $BPFPORT_BTF */
+	BTF_SRC_NATIVE,		/* /sys/kernel/btf/vmlinux */
+	BTF_SRC_EMBEDDED,	/* minimized archive in the binary */
+	BTF_SRC_ARCHIVE,	/* btfhub-archive directory */
+	BTF_SRC_CNT,
+};
+
+struct btf_src {
+	enum btf_src_kind kind;
+	enum bpfport_mode mode;
+	const char *ok_reason;	/* reason code when chosen */
+	char label[4200];	/* for humans: a path or embedded:KEY */
+	char path[4096];	/* for libbpf */
+	bool custom;		/* hand path to libbpf as btf_custom_path */
+	int memfd;		/* -1, or the memfd behind path */
+};
+
+struct btf;
+const char *btf_src_kind_name(enum btf_src_kind kind);
+/* 0: s is usable; -ENOENT: this step does not exist here (reason may be
+ * set); other: it exists but is bad (reason and detail say why). */
+int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
+		    struct btf_src *s, const char **reason, char *detail,
+		    size_t dlen);
+void btf_src_release(struct btf_src *s);
+const char *btf_arch_guess(const struct btf *btf);
+bool native_btf_hidden(void);
 
 /* ---- features (features.c) ---- */
 enum feature {
@@ -125,6 +159,18 @@ int event_validate(const void *data, size_t size);
 /* ---- per-probe results, read by check and the summary ---- */
 #define BP_MAX_PROGS 8
 
+#define BP_MAX_RELOS 24
+
+/* One CO-RE relocation as libbpf resolved it (parsed from its log). */
+struct relo_status {
+	int idx;
+	char spec[112];		/* "<byte_off> struct task_struct.real_parent" */
+	bool has_target;
+	long long target;	/* target offset (byte_off) or value */
+	bool ok;		/* instruction patched */
+	bool failed;		/* poisoned: the target has no such field */
+};
+
 struct prog_status {
 	char name[32];
 	char section[96];
@@ -133,6 +179,8 @@ struct prog_status {
 	bool attached;
 	const char *reason;	/* when !attachable or attach failed */
 	char detail[160];
+	size_t relo_cnt;
+	struct relo_status relos[BP_MAX_RELOS];
 };
 
 struct probe_status {
@@ -148,9 +196,10 @@ struct probe_status {
 
 struct mode_attempt {
 	enum bpfport_mode mode;
+	const char *source;	/* btf_src_kind_name(), NULL for runtime */
 	bool ok;
 	const char *reason;
-	char detail[256];
+	char detail[1024];
 };
 
 size_t bpfport__probe_status(const struct bpfport *bp,

@@ -7,7 +7,7 @@
 #include "internal.h"
 
 static bpfport_print_fn print_fn;
-static __thread char errmsg[512];
+static __thread char errmsg[4096];
 
 bpfport_print_fn bpfport_set_print(bpfport_print_fn fn)
 {

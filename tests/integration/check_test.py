@@ -122,12 +122,17 @@ def main():
                 check(rc == 1 and not d["verdict"]["ok"], "%s: check exit %d verdict %s" % (reason, rc, d["verdict"]))
                 check(core and core[0]["reason"] == reason and words in core[0]["detail"],
                       "%s: check modes %s" % (reason, d["modes"]))
-                for m in d["modes"][1:]:
-                    check(m["reason"] == "mode-not-built", "later modes: %s" % d["modes"])
+                # then the external-BTF steps (nothing embedded or archived
+                # for this host), then runtime (not in this build)
+                later = [(m["mode"], m["source"], m["reason"]) for m in d["modes"][1:]]
+                check(later == [("core-btfhub", "embedded", "btf-not-found"),
+                                ("core-btfhub", "archive", "btf-not-found"),
+                                ("runtime", None, "mode-not-built")],
+                      "%s: later modes: %s" % (reason, later))
                 r = subprocess.run([args.bpfport, "run", "-d", "0"], capture_output=True,
                                    text=True, env=env, timeout=300)
                 err_lines = [l for l in r.stderr.splitlines() if l.startswith("bpfport: error:")]
-                check(r.returncode == 1 and len(err_lines) == 1 and ("core: " + reason) in err_lines[0],
+                check(r.returncode == 1 and len(err_lines) == 1 and ("core/native: " + reason) in err_lines[0],
                       "%s: run exit %d stderr %r" % (reason, r.returncode, r.stderr))
                 r = subprocess.run([args.bpfport, "run", "-d", "0", "--mode", "core"],
                                    capture_output=True, text=True, env=env, timeout=300)

@@ -52,6 +52,30 @@ def kprobes_available():
     return False
 
 
+def archive_from_native(root):
+    """Lays this kernel's own BTF out as btfhub-archive does:
+    <ID>/<VERSION_ID>/<arch>/<uname -r>.btf.tar.xz. Returns the relative path."""
+    import io
+    import tarfile
+    osr = {}
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        if os.path.exists(path):
+            for line in open(path):
+                k, _, v = line.strip().partition("=")
+                osr[k] = v.strip('"\'')
+            break
+    arch = {"aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    rel = os.path.join(osr.get("ID", "linux"), osr.get("VERSION_ID", ""), arch,
+                       platform.release() + ".btf.tar.xz")
+    os.makedirs(os.path.join(root, os.path.dirname(rel)))
+    data = open("/sys/kernel/btf/vmlinux", "rb").read()
+    with tarfile.open(os.path.join(root, rel), "w:xz", preset=1) as t:
+        info = tarfile.TarInfo(platform.release() + ".btf")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    return rel
+
+
 def check(cond, msg):
     if not cond:
         raise Failure(msg)

@@ -243,7 +243,15 @@ def main():
     ap.add_argument("--extra-env", action="append", default=[],
                     help="KEY=VALUE for the agent (e.g. to hide native BTF)")
     args = ap.parse_args()
-    harness.require_root_bpf(args.mode)
+    harness.require_root_bpf("core")  # every mode here needs the kernel's own BTF somewhere
+    archive = None
+    if args.mode == "core-btfhub":
+        # native BTF hidden from the loader; this kernel's BTF served
+        # through the btfhub-archive lookup, as a kernel without BTF gets it
+        archive = tempfile.TemporaryDirectory(prefix="bpfport-btfhub-")
+        rel = harness.archive_from_native(archive.name)
+        args.extra_env += ["BPFPORT_HIDE_NATIVE_BTF=1", "BPFPORT_BTF_ARCHIVE=" + archive.name]
+        want_btf = os.path.join(archive.name, rel)
     ctx = Ctx()
     ctx.kprobes = harness.kprobes_available()
     env = dict(os.environ)
@@ -270,6 +278,13 @@ def main():
         evs = agent.events()
         for key, want in (("mode", args.mode), ("output", args.output)):
             check(summary.get(key) == want, "summary %s=%s, expected %s" % (key, summary.get(key), want))
+        if archive:
+            check(summary.get("reason") == "btf-archive" and summary.get("btf") == want_btf,
+                  "core-btfhub: BTF source %s/%s, expected btf-archive %s"
+                  % (summary.get("reason"), summary.get("btf"), want_btf))
+            # forced core-btfhub: the native step is not even tried
+            check("core/native" not in str(summary.get("skipped")),
+                  "native BTF tried in forced core-btfhub: %s" % summary.get("skipped"))
         for p in ("exec", "open", "tcp"):
             check(p in summary["attached"].split(","), "probe %s not attached: %s" % (p, summary))
         check(summary.get("malformed") == "0", "malformed events: %s" % summary.get("malformed"))

@@ -73,6 +73,15 @@ struct bpfport_opts {
 	bpfport_event_fn on_event;
 	void *ctx;
 	bool dry_run;			/* load and check, never attach */
+	/* External BTF (mode core-btfhub). Sources are tried in this order,
+	 * the first usable one wins: btf_path, $BPFPORT_BTF, native BTF,
+	 * the embedded minimized archive, the btfhub-archive directory
+	 * btf_archive ($BPFPORT_BTF_ARCHIVE, else the packaged default). */
+	const char *btf_path;		/* raw .btf or btfhub .btf.tar.xz */
+	const char *btf_archive;	/* btfhub-archive directory */
+	const char *os_release;		/* os-release for the archive lookup */
+	bool hide_native_btf;		/* behave as if native BTF were absent */
+	bool btf_only;			/* use btf_path alone (preflight) */
 	size_t :0;
 };
 

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""External BTF (core-btfhub): the preflight against BTF fixtures built
+here, the fleet table over the shared btfhub-archive (offsets libbpf
+resolves must match PROVENANCE.md), and bad BTF input: each a clear error
+and a fallback, never a crash.
+
+  btfhub_test.py --bpfport PATH --fixtures BUILD/btf-fixtures
+                 --bad-fixtures tests/fixtures/btfhub [--shared-archive DIR]
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+# bytes into struct task_struct, from ../shared/btfhub-archive/PROVENANCE.md
+KNOWN = {
+    "amzn/2/x86_64/4.14.262-200.489.amzn2.x86_64.btf": (2228, 2240),
+    "ubuntu/18.04/x86_64/4.15.0-1054-aws.btf": (2220, 2232),
+    "centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf": (1860, 1872),
+}
+
+
+def bp(args, *argv, env=None):
+    return subprocess.run([args.bpfport] + list(argv), capture_output=True, text=True,
+                          env=env, timeout=600 * harness.SLOW)
+
+
+def relocs(doc, probe, program):
+    for p in doc["probes"]:
+        if p["name"] == probe:
+            for g in p["programs"]:
+                if g["name"] == program:
+                    return {r["spec"]: r for r in g["relocations"]}
+    raise harness.Failure("no program %s/%s in %s" % (probe, program, doc["probes"]))
+
+
+def test_fixtures(args):
+    alt = os.path.join(args.fixtures, "task_alt.btf")
+    p = bp(args, "check", "--json", "--probes", "exec", "--btf", alt)
+    doc = json.loads(p.stdout)
+    check(p.returncode == 0 and doc["verdict"]["ok"], "task_alt: exit %d verdict %s" % (p.returncode, doc["verdict"]))
+    check(doc["verdict"]["auto_mode"] == "core-btfhub" and doc["verdict"]["reason"] == "btf-file",
+          "task_alt verdict %s" % doc["verdict"])
+    check(doc["preflight"]["btf"] == alt and not doc["preflight"]["ringbuf"], "preflight %s" % doc["preflight"])
+    r = relocs(doc, "exec", "exec")
+    want = {"<byte_off> struct task_struct.real_parent": 1000,
+            "<byte_off> struct task_struct.tgid": 1204}
+    for spec, off in want.items():
+        check(spec in r and r[spec]["ok"] and r[spec]["target"] == off,
+              "task_alt: %s should relocate to %d: %s" % (spec, off, r.get(spec)))
+    x = relocs(doc, "exec", "exit")
+    check(x["<byte_off> struct task_struct.start_time"]["target"] == 600, "start_time: %s" % x)
+
+    missing = os.path.join(args.fixtures, "task_missing.btf")
+    p = bp(args, "check", "--json", "--probes", "exec", "--btf", missing)
+    doc = json.loads(p.stdout)
+    check(p.returncode == 1 and not doc["verdict"]["ok"], "task_missing: exit %d" % p.returncode)
+    ex = [q for q in doc["probes"] if q["name"] == "exec"][0]
+    check(ex["load"] == "failed" and ex["reason"] == "relocation-failed",
+          "task_missing: exec %s/%s" % (ex["load"], ex["reason"]))
+    check("task_struct.start_time" in ex["detail"], "field not named in detail: %r" % ex["detail"])
+    x = relocs(doc, "exec", "exit")
+    bad = [s for s, v in x.items() if not v["ok"]]
+    check(bad == ["<byte_off> struct task_struct.start_time"], "failing relocations: %s" % bad)
+    p = bp(args, "check", "--probes", "exec", "--btf", missing)
+    check("struct task_struct.start_time" in p.stdout and "FAILED" in p.stdout,
+          "text preflight does not name the field: %s" % p.stdout[-600:])
+
+
+# tests/fixtures/btfhub (made by make-fixtures.py there): each must be a
+# clear one-line error naming the file, and run must fall back past it
+BAD = {
+    "empty.btf": "empty", "random.bin": "not BTF", "badhdr.btf": "corrupt",
+    "badsec.btf": "truncated", "bigendian.btf": "other byte order",
+    "truncated-tar.btf.tar.xz": "truncated", "truncated-xz.btf.tar.xz": "truncated",
+    "corrupt-xz.btf.tar.xz": "corrupt", "badsum.btf.tar.xz": "checksum",
+    "dotdot.btf.tar.xz": "'..'", "pax-evil.btf.tar.xz": "'..'",
+    "absolute.btf.tar.xz": "absolute", "symlink.btf.tar.xz": "symbolic link",
+    "hardlink.btf.tar.xz": "hard link", "bomb.xz": "more than",
+    "hugesize.btf.tar.xz": "limit", "nobtf.btf.tar.xz": "no *.btf",
+    "two.btf.tar.xz": "two .btf", "notbtf-payload.btf.tar.xz": "not BTF",
+    "gzip.btf.tar.gz": "gzip",
+}
+
+
+def test_bad_input(args):
+    for name, words in sorted(BAD.items()):
+        path = os.path.join(args.bad_fixtures, name)
+        check(os.path.exists(path), "bad fixture %s missing" % path)
+        p = bp(args, "check", "--json", "--btf", path)
+        doc = json.loads(p.stdout)
+        check(p.returncode == 1 and list(doc) == ["error"] and words in doc["error"],
+              "%s: check --btf exit %d, %r" % (name, p.returncode, p.stdout[:300]))
+        errs = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
+        check(len(errs) == 1 and name in errs[0], "%s: one error line naming the file: %r" % (name, p.stderr))
+        # run reports the bad step and falls back to the next source: native here
+        p = bp(args, "run", "--duration", "0", "--probes", "exec", "--btf", path)
+        s = [l for l in p.stderr.splitlines() if l.startswith("bpfport: done ")]
+        check(p.returncode == 0 and s and "mode=core reason=native-btf" in s[0]
+              and "skipped=core-btfhub/file:btf-" in s[0],
+              "%s: run --btf should fall back to native: %d %r" % (name, p.returncode, p.stderr[-400:]))
+    # BTF of another architecture: refused by run (check --btf would answer
+    # for that kernel: a preflight may look at any arch)
+    arm = os.path.join(args.shared_archive or "", "centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz")
+    if not os.path.exists(arm):
+        harness.skip("../shared/btfhub-archive is absent: wrong-arch BTF not checked")
+    p = bp(args, "run", "--duration", "0", "--probes", "exec", "--btf", arm)
+    check(p.returncode == 0 and "skipped=core-btfhub/file:btf-wrong-arch" in p.stderr
+          and "mode=core reason=native-btf" in p.stderr, "wrong arch: %r" % p.stderr[-400:])
+    # nothing of the agent's may stay behind: no temp files, BTF went through a memfd
+    check(not [f for f in os.listdir("/tmp") if f.startswith("bpfport-btf")], "temp BTF files left in /tmp")
+
+
+def test_auto_fallback(args):
+    """auto on a host whose native BTF is hidden: core is skipped with its
+    reason, the embedded archive has no entry for this host, the archive
+    directory has: core-btfhub from the archive."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        rel = harness.archive_from_native(tmp)
+        env = dict(os.environ, BPFPORT_HIDE_NATIVE_BTF="1")
+        p = bp(args, "run", "--duration", "0", "--btf-archive", tmp, env=env)
+        s = [l for l in p.stderr.splitlines() if l.startswith("bpfport: done ")]
+        check(p.returncode == 0 and s, "hidden native: run failed: %r" % p.stderr)
+        summ = harness.parse_summary(s[0].split(" ", 2)[2])
+        check(summ["mode"] == "core-btfhub" and summ["reason"] == "btf-archive"
+              and summ["btf"] == os.path.join(tmp, rel), "summary %s" % summ)
+        check("core/native:no-native-btf" in summ.get("skipped", []), "skipped %s" % summ.get("skipped"))
+        # the same via check, and check agrees with run
+        p = bp(args, "check", "--json", "--btf-archive", tmp, env=env)
+        doc = json.loads(p.stdout)
+        check(p.returncode == 0 and doc["verdict"]["auto_mode"] == "core-btfhub"
+              and doc["verdict"]["reason"] == "btf-archive", "check verdict %s" % doc["verdict"])
+        check(doc["modes"][0]["source"] == "native" and doc["modes"][0]["reason"] == "no-native-btf",
+              "check modes %s" % doc["modes"])
+        # an archive holding this release twice, under two versions: ambiguous
+        dup = os.path.join(tmp, "debian", "11", os.path.basename(os.path.dirname(rel)))
+        os.makedirs(dup)
+        os.link(os.path.join(tmp, rel), os.path.join(dup, os.path.basename(rel)))
+        p = bp(args, "run", "--duration", "0", "--btf-archive", tmp,
+               "--os-release", os.path.join(args.os_release_fixtures, "os-release-centos8"), env=env)
+        check(p.returncode == 1 and "btf-ambiguous" in p.stderr and "debian/11/" in p.stderr,
+              "ambiguous release: %d %r" % (p.returncode, p.stderr[-500:]))
+
+
+def test_fleet(args):
+    if not args.shared_archive or not os.path.isdir(args.shared_archive):
+        harness.skip("../shared/btfhub-archive is absent: fleet and known offsets not checked")
+    p = bp(args, "fleet", "--json", args.shared_archive)
+    doc = json.loads(p.stdout)
+    kernels = {k["kernel"]: k for k in doc["kernels"]}
+    check(len(kernels) == 5, "fleet reported %d kernels: %s" % (len(kernels), sorted(kernels)))
+    for key, k in kernels.items():
+        check("error" not in k, "%s: %s" % (key, k.get("error")))
+        for probe in ("exec", "open", "oom"):
+            check(k["probes"][probe]["verdict"] == "ok", "%s %s: %s" % (key, probe, k["probes"][probe]))
+        # sock:inet_sock_set_state appeared in 4.16
+        old = "/4.14." in key or "/4.15." in key
+        tcp = k["probes"]["tcp"]
+        check(tcp["verdict"] == ("unsupported" if old else "ok")
+              and (not old or "trace_event_raw_inet_sock_set_state" in tcp["detail"]),
+              "%s tcp: %s" % (key, tcp))
+        check(k["ringbuf"] is False and any("perf buffer" in n for n in k["notes"]),
+              "%s: kernels < 5.8 have no ringbuf: %s" % (key, k["notes"]))
+    # a required probe is unsupported on two kernels: not all ok, exit 1
+    check(p.returncode == 1 and doc["all_ok"] is False, "fleet exit %d all_ok %s" % (p.returncode, doc["all_ok"]))
+    check(kernels["centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf"]["arch"] == "arm64", "arm64 not told")
+    for key, (tgid, parent) in KNOWN.items():
+        rel = {r["spec"]: r["target"] for r in kernels[key]["probes"]["exec"]["relocations"]
+               if r["program"] == "exec"}
+        got = (rel.get("<byte_off> struct task_struct.tgid"), rel.get("<byte_off> struct task_struct.real_parent"))
+        check(got == (tgid, parent), "%s: libbpf resolved tgid/real_parent %s, PROVENANCE says %s"
+              % (key, got, (tgid, parent)))
+    p = bp(args, "fleet", "--csv", args.shared_archive)
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    check(len(rows) == 20 and {r["probe"] for r in rows} == {"exec", "open", "tcp", "oom"},
+          "csv rows: %d" % len(rows))
+    p = bp(args, "fleet", args.shared_archive)
+    check(sum(1 for l in p.stdout.splitlines() if l.startswith(("amzn/", "ubuntu/", "centos/", "bclinux/"))) == 5,
+          "text table: %s" % p.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bpfport", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--bad-fixtures", required=True)
+    ap.add_argument("--shared-archive")
+    ap.add_argument("--os-release-fixtures", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+    ap.add_argument("--group", choices=["fixtures", "bad-input", "fleet", "auto"], required=True)
+    args = ap.parse_args()
+    harness.require_root_bpf("core")
+    fn = {"fixtures": test_fixtures, "bad-input": test_bad_input, "fleet": test_fleet,
+          "auto": test_auto_fallback}[args.group]
+    harness.run_main(lambda: fn(args))
+
+
+if __name__ == "__main__":
+    main()
