@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Private helpers of libbpfport_btfhub; not installed. */
+#ifndef BPFPORT_BTFHUB_INTERNAL_H
+#define BPFPORT_BTFHUB_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "btfhub.h"
+
+/* Writes the one-line message (printf format) and returns @ret. */
+int btfhub_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static inline uint32_t btfhub_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+#endif /* BPFPORT_BTFHUB_INTERNAL_H */
