@@ -12,6 +12,7 @@ output, probe and assertion.
 import argparse
 import errno
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -242,10 +243,22 @@ def main():
     ap.add_argument("--output", default="ringbuf", choices=["ringbuf", "perfbuf"])
     ap.add_argument("--extra-env", action="append", default=[],
                     help="KEY=VALUE for the agent (e.g. to hide native BTF)")
+    ap.add_argument("--btf-source", choices=["archive", "embedded"], default="archive",
+                    help="core-btfhub: serve this kernel's BTF from a btfhub-archive "
+                         "directory, or expect it in the binary's embedded archive")
     args = ap.parse_args()
     harness.require_root_bpf("core")  # every mode here needs the kernel's own BTF somewhere
     archive = None
-    if args.mode == "core-btfhub":
+    embedded = args.mode == "core-btfhub" and args.btf_source == "embedded"
+    if embedded:
+        # bpfport-hostbtf embeds this host's kernel: native hidden, nothing else
+        p = subprocess.run([args.bpfport, "btf", "list"], capture_output=True, text=True)
+        if "/%s.btf" % platform.release() not in p.stdout:
+            harness.skip("this kernel (%s) is not in the embedded archive (built on "
+                         "another host, or one without native BTF): %s"
+                         % (platform.release(), p.stdout.strip()[:200]))
+        args.extra_env += ["BPFPORT_HIDE_NATIVE_BTF=1", "BPFPORT_BTF_ARCHIVE=/nonexistent"]
+    elif args.mode == "core-btfhub":
         # native BTF hidden from the loader; this kernel's BTF served
         # through the btfhub-archive lookup, as a kernel without BTF gets it
         archive = tempfile.TemporaryDirectory(prefix="bpfport-btfhub-")
@@ -278,6 +291,12 @@ def main():
         evs = agent.events()
         for key, want in (("mode", args.mode), ("output", args.output)):
             check(summary.get(key) == want, "summary %s=%s, expected %s" % (key, summary.get(key), want))
+        if embedded:
+            check(summary.get("reason") == "btf-embedded"
+                  and summary.get("btf", "").startswith("embedded:")
+                  and summary["btf"].endswith("/%s.btf" % platform.release()),
+                  "core-btfhub: BTF source %s/%s, expected the embedded archive"
+                  % (summary.get("reason"), summary.get("btf")))
         if archive:
             check(summary.get("reason") == "btf-archive" and summary.get("btf") == want_btf,
                   "core-btfhub: BTF source %s/%s, expected btf-archive %s"
