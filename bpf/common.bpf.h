@@ -21,7 +21,7 @@
 #include "events.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(type, BP_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);	/* resized by the loader */
 } events_rb SEC(".maps");
 

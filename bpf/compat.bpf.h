@@ -10,7 +10,11 @@
 #define BPFPORT_COMPAT_BPF_H
 
 #ifdef BPFPORT_RUNTIME
-/* ---- runtime compilation against kernel headers ---- */
+/* ---- runtime compilation against kernel headers ----
+ * Built in process by the runtime compiler with the host triple and the
+ * kernel's own include order (-D__KERNEL__), then retargeted to BPF. The
+ * libbpf headers (bpf/bpf_helpers.h ...) are embedded in the agent beside
+ * these sources, so the target host needs no libbpf-dev. */
 #include <linux/types.h>
 #include <linux/sched.h>
 #include <linux/oom.h>
@@ -20,11 +24,38 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-/* No kernel BTF in this mode, hence no CO-RE relocation: plain reads. */
+/* No kernel BTF in this mode, hence no CO-RE relocation: plain reads.
+ * (libbpf turns bpf_probe_read_kernel into bpf_probe_read before 5.5.) */
 #define BP_READ(dst, ptr, field) \
 	bpf_probe_read_kernel(&(dst), sizeof(dst), &(ptr)->field)
 #define BP_FIELD_EXISTS(ptr, field) 1
 #define BP_ATTR
+
+/* Tracepoint records: generated from tracefs format files into
+ * bpfport_tp.h (struct trace_event_raw_<event> with the kernel's own
+ * offsets, and BPFPORT_TP_HAS_<event>_<field> for each field). */
+#include "bpfport_tp.h"
+#define BPFPORT_HAVE_TP_STRUCTS
+
+/* syscalls:sys_{enter,exit}_* share one stable layout (common header,
+ * then the syscall number and the arguments or the return value). */
+struct trace_event_raw_sys_enter {
+	unsigned short common_type;
+	unsigned char common_flags;
+	unsigned char common_preempt_count;
+	int common_pid;
+	long id;
+	unsigned long args[6];
+};
+
+struct trace_event_raw_sys_exit {
+	unsigned short common_type;
+	unsigned char common_flags;
+	unsigned char common_preempt_count;
+	int common_pid;
+	long id;
+	long ret;
+};
 
 #else
 /* ---- CO-RE: no vmlinux.h, only the fields we use ---- */
@@ -133,5 +164,10 @@ struct trace_event_raw_inet_sock_set_state {
 	__u8 daddr_v6[16];
 } BP_ATTR;
 #endif
+
+/* enum bpf_map_type: BPF_MAP_TYPE_RINGBUF is absent from pre-5.8 kernel
+ * headers, which the runtime build compiles against (the ringbuf map is
+ * then never created, see common.bpf.h). */
+#define BP_MAP_TYPE_RINGBUF 27
 
 #endif /* BPFPORT_COMPAT_BPF_H */

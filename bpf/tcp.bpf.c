@@ -37,9 +37,12 @@ static __always_inline int on_state(void *ctx, const int rb)
 	__u16 family = tp->family;
 	int newstate = tp->newstate;
 
-	/* "protocol" exists from 5.6 (MPTCP/SCTP share the tracepoint) */
+	/* "protocol" exists from 5.6 (MPTCP/SCTP share the tracepoint): CO-RE
+	 * asks the kernel's BTF, the runtime build its tracefs format */
+#if !defined(BPFPORT_RUNTIME) || defined(BPFPORT_TP_HAS_inet_sock_set_state_protocol)
 	if (BP_FIELD_EXISTS(tp, protocol) && tp->protocol != BP_IPPROTO_TCP)
 		return 0;
+#endif
 	if (family != BP_AF_INET && family != BP_AF_INET6)
 		return 0;
 
