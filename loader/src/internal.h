@@ -129,6 +129,15 @@ int btf_file_check(const char *path, char *buf, size_t len);
 bool section_attachable(const char *sec, const char **reason, char *detail,
 			size_t dlen);
 
+/* ---- the embedded probe sources, for the runtime build ---- */
+struct embedded_file {
+	const char *name;	/* include name: "exec.bpf.c", "bpf/bpf_helpers.h" */
+	const char *start;
+	const char *end;
+};
+extern const struct embedded_file embedded_sources[];
+extern const size_t embedded_source_cnt;
+
 /* ---- probes (probes.c) ---- */
 struct probe_desc {
 	const char *name;
