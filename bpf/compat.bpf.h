@@ -17,9 +17,14 @@
  * these sources, so the target host needs no libbpf-dev. */
 #include <linux/types.h>
 #include <linux/sched.h>
+/* the network and OOM headers cost ~1 s of compile: only where needed */
+#ifdef BPFPORT_NEED_OOM
 #include <linux/oom.h>
+#endif
+#ifdef BPFPORT_NEED_NET
 #include <linux/tcp.h>
 #include <net/sock.h>
+#endif
 #include <uapi/linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

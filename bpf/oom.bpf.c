@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* oom probe: OOM kills. Needs kprobes, hence optional. */
+#define BPFPORT_NEED_OOM	/* kernel headers this probe needs (runtime build) */
 #include "common.bpf.h"
 #include "oom.h"
 

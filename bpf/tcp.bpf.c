@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tcp probe: TCP state changes, with lifetime and byte counts on close. */
+#define BPFPORT_NEED_NET	/* kernel headers this probe needs (runtime build) */
 #include "common.bpf.h"
 #include "tcp.h"
 

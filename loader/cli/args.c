@@ -14,11 +14,13 @@ const char run_usage[] =
 "one per line, until SIGINT/SIGTERM or --duration.\n"
 "\n"
 "  -p, --probes LIST     comma-separated: exec,open,tcp,oom (default: all)\n"
-"  -m, --mode MODE       auto|core|core-btfhub (default: auto)\n"
+"  -m, --mode MODE       auto|core|core-btfhub|runtime (default: auto)\n"
 "      --btf FILE        external BTF for this kernel (raw .btf or btfhub .btf.tar.xz)\n"
 "      --btf-archive DIR btfhub-archive directory to look this kernel up in\n"
 "      --os-release FILE os-release for that lookup (containers: the host's)\n"
 "      --hide-native-btf behave as if /sys/kernel/btf/vmlinux were absent\n"
+"      --kernel-headers DIR  runtime mode: the kernel headers to compile against\n"
+"      --cache-dir DIR   runtime mode: compiled objects (default /var/cache/bpfport)\n"
 "  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
 "  -o, --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
 "  -f, --format FMT      json|text (default: json)\n"
@@ -48,7 +50,7 @@ const char check_usage[] =
 "  -j, --json            one JSON document ({\"error\": ...} on failure)\n"
 "  -P, --pretty          indented JSON (implies --json)\n"
 "  -p, --probes LIST     probes to check (default: all)\n"
-"  -m, --mode MODE       auto|core|core-btfhub (default: auto)\n"
+"  -m, --mode MODE       auto|core|core-btfhub|runtime (default: auto)\n"
 "      --btf FILE        preflight: would the probes relocate against this kernel's\n"
 "                        BTF (another kernel's, offline)? per program, per relocation\n"
 "      --btf-archive DIR, --os-release FILE, --hide-native-btf: as for run\n"
@@ -126,13 +128,16 @@ static int bad_option(char **argv, int c, const char *cmd, char *err,
 	return ARGS_ERROR;
 }
 
-enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE };
+enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE,
+       OPT_KHEADERS, OPT_CACHE_DIR };
 
 #define BTF_LONG_OPTIONS						\
 	{ "btf", required_argument, NULL, OPT_BTF },			\
 	{ "btf-archive", required_argument, NULL, OPT_BTF_ARCHIVE },	\
 	{ "os-release", required_argument, NULL, OPT_OS_RELEASE },	\
-	{ "hide-native-btf", no_argument, NULL, OPT_HIDE_NATIVE }
+	{ "hide-native-btf", no_argument, NULL, OPT_HIDE_NATIVE },	\
+	{ "kernel-headers", required_argument, NULL, OPT_KHEADERS },	\
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR }
 
 /* 1 when c was a BTF option (and is now stored), else 0 */
 static int btf_option(int c, struct btf_args *b)
@@ -142,6 +147,8 @@ static int btf_option(int c, struct btf_args *b)
 	case OPT_BTF_ARCHIVE: b->btf_archive = optarg; return 1;
 	case OPT_OS_RELEASE: b->os_release = optarg; return 1;
 	case OPT_HIDE_NATIVE: b->hide_native_btf = true; return 1;
+	case OPT_KHEADERS: b->kernel_headers = optarg; return 1;
+	case OPT_CACHE_DIR: b->cache_dir = optarg; return 1;
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ struct btf_args {
 	const char *btf_archive;	/* --btf-archive DIR */
 	const char *os_release;		/* --os-release FILE */
 	bool hide_native_btf;		/* --hide-native-btf */
+	const char *kernel_headers;	/* --kernel-headers DIR (runtime) */
+	const char *cache_dir;		/* --cache-dir DIR (runtime) */
 };
 
 struct run_args {

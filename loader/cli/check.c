@@ -112,7 +112,9 @@ static void gather(struct report *r, const struct check_args *a)
 	BPFPORT_OPTS(opts, .probes = probes, .dry_run = true, .mode = a->mode,
 		     .btf_path = a->btf.btf, .btf_archive = a->btf.btf_archive,
 		     .os_release = a->btf.os_release,
-		     .hide_native_btf = a->btf.hide_native_btf);
+		     .hide_native_btf = a->btf.hide_native_btf,
+		     .kernel_headers = a->btf.kernel_headers,
+		     .cache_dir = a->btf.cache_dir);
 	if (r->preflight) {
 		/* another kernel's BTF: that BTF alone, and the output path
 		 * that kernel would use */

@@ -26,5 +26,7 @@ int do_run(int argc, char **argv);
 int do_check(int argc, char **argv);
 int do_fleet(int argc, char **argv);
 int do_btf(int argc, char **argv);
+int do_compile(int argc, char **argv);
+int do_cache(int argc, char **argv);
 
 #endif

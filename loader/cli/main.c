@@ -13,6 +13,7 @@
 #include "args.h"
 #include "btfhub.h"
 #include "cli.h"
+#include <bpfport/rtc.h>
 
 bool cli_verbose;
 
@@ -95,7 +96,9 @@ int do_run(int argc, char **argv)
 		     .output = a.output, .on_event = on_event, .ctx = &rc,
 		     .btf_path = a.btf.btf, .btf_archive = a.btf.btf_archive,
 		     .os_release = a.btf.os_release,
-		     .hide_native_btf = a.btf.hide_native_btf);
+		     .hide_native_btf = a.btf.hide_native_btf,
+		     .kernel_headers = a.btf.kernel_headers,
+		     .cache_dir = a.btf.cache_dir);
 	bp = bpfport__open(&opts);
 	if (!bp) {
 		cli_error("%s", bpfport_errmsg());
@@ -145,8 +148,13 @@ static int do_version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("bpfport %s\nmodes: core core-btfhub\nembedded BTF: %d kernels\n",
-	       BPFPORT_VERSION, btfhub_embedded_count());
+	char why[512];
+	int n = btfhub_embedded_count();
+
+	printf("bpfport %s\nmodes: core core-btfhub runtime\nembedded BTF: %d kernels\n",
+	       BPFPORT_VERSION, n > 0 ? n : 0);
+	printf("runtime compiler: %s\n", rtc_plugin_available(NULL, why, sizeof(why)) ?
+	       "installed" : why);
 	return 0;
 }
 
@@ -161,6 +169,8 @@ static const struct cmd {
 	{ "check", do_check, "what this host supports and which mode run would use" },
 	{ "fleet", do_fleet, "CO-RE coverage of every kernel in a btfhub-archive tree" },
 	{ "btf", do_btf, "embedded BTF: list, extract" },
+	{ "compile", do_compile, "compile the probes against kernel headers (runtime mode)" },
+	{ "cache", do_cache, "the runtime mode's object cache: list, clear" },
 	{ "version", do_version, "version and build features" },
 	{ "help", do_help, "this text" },
 };

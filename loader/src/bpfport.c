@@ -35,6 +35,7 @@ struct bpfport {
 	struct mode_attempt attempts[8];
 	size_t attempt_cnt;
 	struct btf_src btf;		/* the BTF relocations use */
+	struct runtime_objs rt;		/* mode runtime: compiled objects */
 
 	enum bpfport_output output;
 	const char *output_reason;
@@ -313,8 +314,16 @@ static int probe_open(struct bpfport *bp, size_t i)
 	bool all_attachable = true;
 	int err;
 
+	if (bp->rt.active && !bp->rt.obj[i]) {
+		st->reason = bp->rt.skip_reason[i] ? bp->rt.skip_reason[i] : R_COMPILE_FAILED;
+		snprintf(st->detail, sizeof(st->detail), "%s", bp->rt.skip_detail[i]);
+		return -ENOENT;
+	}
 	capture_start();
-	obj = bpf_object__open_mem(d->obj_start, d->obj_end - d->obj_start, &oo);
+	if (bp->rt.active)	/* runtime mode: compiled here, no CO-RE */
+		obj = bpf_object__open_mem(bp->rt.obj[i], bp->rt.size[i], &oo);
+	else
+		obj = bpf_object__open_mem(d->obj_start, d->obj_end - d->obj_start, &oo);
 	if (!obj) {
 		err = -errno;
 		st->reason = classify_load_failure(err, st->detail,
@@ -564,6 +573,44 @@ static void probes_reset(struct bpfport *bp)
  * Returns 0 with bp->mode set, or -ENOTSUP when no source worked (the
  * attempts say why).
  */
+/* The last fallback: compile the embedded sources against the kernel's
+ * headers (or take them from the cache), then load them. */
+static int try_runtime(struct bpfport *bp, const struct bpfport_opts *o,
+		       bool tried)
+{
+	const char *reason;
+	char detail[1024];
+	int err;
+
+	if (tried)
+		probes_reset(bp);
+	btf_src_release(&bp->btf);
+	memset(&bp->btf, 0, sizeof(bp->btf));
+	bp->btf.memfd = -1;
+	err = runtime_prepare(o, bp->mask, &bp->rt, &reason, detail, sizeof(detail));
+	bp->rt.active = !err;
+	if (err) {
+		attempt_add(bp, BPFPORT_MODE_RUNTIME, "headers", false, reason,
+			    "%s", detail);
+		return -ENOTSUP;
+	}
+	err = load_probes(bp);
+	if (err) {
+		attempt_add(bp, BPFPORT_MODE_RUNTIME, "headers", false,
+			    first_failure(bp), "%s", bpfport_errmsg());
+		if (!bp->dry_run)
+			probes_reset(bp);
+		return -ENOTSUP;
+	}
+	attempt_add(bp, BPFPORT_MODE_RUNTIME, "headers", true, "compiled",
+		    "compiled against %s (%s), cache %s: %s", bp->rt.headers,
+		    bp->rt.headers_source,
+		    bp->rt.all_cached ? "hit" : bp->rt.any_cached ? "partial" : "miss",
+		    bp->rt.cache_dir);
+	bp->mode = BPFPORT_MODE_RUNTIME;
+	return 0;
+}
+
 static int try_btf_sources(struct bpfport *bp, const struct bpfport_opts *o)
 {
 	static struct btf_src cand;	/* large; bpfport__open is not reentrant anyway */
@@ -612,8 +659,7 @@ static int try_btf_sources(struct bpfport *bp, const struct bpfport_opts *o)
 		probes_reset(bp);
 	if (!o->btf_only &&
 	    (o->mode == BPFPORT_MODE_AUTO || o->mode == BPFPORT_MODE_RUNTIME))
-		attempt_add(bp, BPFPORT_MODE_RUNTIME, NULL, false, R_MODE_NOT_BUILT,
-			    "runtime compilation is not in this build");
+		return try_runtime(bp, o, tried);
 	return -ENOTSUP;
 }
 
@@ -793,6 +839,7 @@ void bpfport__destroy(struct bpfport *bp)
 	if (bp->drops_fd >= 0)
 		close(bp->drops_fd);
 	btf_src_release(&bp->btf);
+	runtime_objs_free(&bp->rt);
 	free(bp);
 }
 
@@ -874,7 +921,10 @@ int bpfport__summary(const struct bpfport *bp, char *buf, size_t len,
 			    bp->attempts[i].source ? "/" : "",
 			    bp->attempts[i].source ? bp->attempts[i].source : "",
 			    bp->attempts[i].reason);
-	if (bp->mode != BPFPORT_MODE_NONE)
+	if (bp->mode == BPFPORT_MODE_RUNTIME)
+		ADD(" headers=%s cache=%s", bp->rt.headers,
+		    bp->rt.all_cached ? "hit" : bp->rt.any_cached ? "partial" : "miss");
+	else if (bp->mode != BPFPORT_MODE_NONE)
 		ADD(" btf=%s", bp->btf.label);
 	ADD(" output=%s", bpfport_output_name(bp->output));
 	ADD(" attached=");

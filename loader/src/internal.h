@@ -75,6 +75,32 @@ const char *tracefs_path(void);	/* NULL when not mounted */
 #define R_BTF_NOT_FOUND		"btf-not-found"
 #define R_BTF_AMBIGUOUS		"btf-ambiguous"
 #define R_BTF_WRONG_ARCH	"btf-wrong-arch"
+#define R_NO_HEADERS		"no-headers"
+#define R_HEADERS_MISMATCH	"headers-mismatch"
+#define R_RUNTIME_NOT_INSTALLED	"runtime-not-installed"
+#define R_CACHE_UNSAFE		"cache-unsafe"
+#define R_COMPILE_FAILED	"compile-failed"
+#define R_COMPILE_TIMEOUT	"compile-timeout"
+#define R_COMPILE_CRASHED	"compile-crashed"
+#define R_COMPILE_OOM		"compile-oom"
+
+/* ---- runtime mode (runtime.c) ---- */
+struct runtime_objs {
+	void *obj[8];			/* by probe_table index */
+	size_t size[8];
+	bool from_cache[8];
+	const char *skip_reason[8];	/* optional probe not compiled */
+	char skip_detail[8][640];
+	bool active;			/* these objects replace the CO-RE ones */
+	bool any_cached, all_cached;
+	char headers[4096];
+	const char *headers_source;
+	char cache_dir[4096];
+};
+int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
+		    struct runtime_objs *ro, const char **reason, char *detail,
+		    size_t dlen);
+void runtime_objs_free(struct runtime_objs *ro);
 
 /* ---- BTF sources (btfsrc.c), in the order the loader tries them ---- */
 enum btf_src_kind {

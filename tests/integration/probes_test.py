@@ -258,6 +258,13 @@ def main():
                          "another host, or one without native BTF): %s"
                          % (platform.release(), p.stdout.strip()[:200]))
         args.extra_env += ["BPFPORT_HIDE_NATIVE_BTF=1", "BPFPORT_BTF_ARCHIVE=/nonexistent"]
+    elif args.mode == "runtime":
+        # native BTF hidden, no external BTF: compiled against this kernel's
+        # own headers (where the distro puts them), into a private cache
+        archive = None
+        rt_cache = tempfile.TemporaryDirectory(prefix="bpfport-rtcache-")
+        args.extra_env += ["BPFPORT_HIDE_NATIVE_BTF=1", "BPFPORT_BTF_ARCHIVE=/nonexistent",
+                           "BPFPORT_CACHE_DIR=" + os.path.join(rt_cache.name, "c")]
     elif args.mode == "core-btfhub":
         # native BTF hidden from the loader; this kernel's BTF served
         # through the btfhub-archive lookup, as a kernel without BTF gets it
@@ -277,7 +284,8 @@ def main():
         agent = harness.Agent(args.bpfport, ["--mode", args.mode, "--output", args.output,
                                              "--probes", "exec,open,tcp,oom"], env=env)
         try:
-            agent.wait_running(timeout=120)
+            # a runtime start compiles first (slow in a TCG guest)
+            agent.wait_running(timeout=900 if args.mode == "runtime" else 120)
             with tempfile.TemporaryDirectory(prefix="bpfport-test-") as tmp:
                 do_exec(ctx, tmp)
                 do_open(ctx, tmp)
@@ -291,6 +299,10 @@ def main():
         evs = agent.events()
         for key, want in (("mode", args.mode), ("output", args.output)):
             check(summary.get(key) == want, "summary %s=%s, expected %s" % (key, summary.get(key), want))
+        if args.mode == "runtime":
+            check(summary.get("reason") == "compiled" and summary.get("cache") == "miss"
+                  and summary.get("headers"),
+                  "runtime: %s" % {k: summary.get(k) for k in ("reason", "headers", "cache")})
         if embedded:
             check(summary.get("reason") == "btf-embedded"
                   and summary.get("btf", "").startswith("embedded:")
@@ -322,6 +334,16 @@ def main():
         check(agent.bpf_ids["link"] or agent.bpf_ids["prog"], "no links")
         left = harness.bpf_ids_alive(agent.bpf_ids)
         check(not left, "BPF objects still in the kernel after exit: %s" % left)
+        if args.mode == "runtime":
+            # the second start is served from the cache
+            again = harness.Agent(args.bpfport, ["--mode", "runtime", "--output", args.output,
+                                                 "--duration", "0"], env=env)
+            check(again.wait(timeout=300) == 0, "runtime second start failed: %s" % again.err[-3:])
+            s2 = again.summary()
+            check(s2.get("mode") == "runtime" and s2.get("cache") == "hit",
+                  "runtime second start: mode %s cache %s (expected a cache hit)"
+                  % (s2.get("mode"), s2.get("cache")))
+            print("ok   %s second start: cache=hit" % label)
         if failures:
             raise Failure("\n  ".join(failures))
         print("%d events, summary: %s" % (len(evs), summary))

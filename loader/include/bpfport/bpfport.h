@@ -82,6 +82,13 @@ struct bpfport_opts {
 	const char *os_release;		/* os-release for the archive lookup */
 	bool hide_native_btf;		/* behave as if native BTF were absent */
 	bool btf_only;			/* use btf_path alone (preflight) */
+	/* Runtime compilation (mode runtime), the last fallback. */
+	const char *kernel_headers;	/* else $BPFPORT_KERNEL_HEADERS, then
+					 * /lib/modules/R/build ... */
+	const char *cache_dir;		/* else $BPFPORT_CACHE_DIR, then
+					 * /var/cache/bpfport */
+	const char *rtc_plugin;		/* librtc_llvm.so; NULL: default */
+	unsigned int compile_timeout_ms;	/* 0: 60000 */
 	size_t :0;
 };
 

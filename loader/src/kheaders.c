@@ -1,0 +1,1407 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel header discovery (DESIGN.md "Runtime compilation, in process").
+ *
+ * A usable tree is a configured build tree: include/generated/utsrelease.h
+ * says which kernel it is for, arch/<arch>/include/generated holds the
+ * generated asm headers. Debian splits it in two packages: the -amd64 tree
+ * (generated files, Module.symvers, a one-line Makefile that includes the
+ * -common tree) and the -common tree (the sources); both go on the include
+ * path. kheaders.tar.xz (CONFIG_IKHEADERS) holds both halves merged.
+ *
+ * Paths are resolved like in a chroot below $BPFPORT_SYSROOT, symlinks
+ * included, so that a container with the host at /host (and the tests,
+ * with fake roots) see the host's /lib/modules and /usr/src.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lzma.h>
+
+#include "internal.h"
+#include "kheaders.h"
+
+#define MAX_SYMLINK_HOPS	40
+#define TAR_MAX_BYTES		(1ULL << 30)	/* of file data */
+#define TAR_MAX_ENTRIES		200000
+#define TAR_MAX_DEPTH		64		/* path components */
+#define XZ_MEMLIMIT		(256ULL << 20)
+#define MODPROBE_TIMEOUT_MS	10000
+
+/* ---- small helpers ---- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
+{
+	size_t n = strlen(kh->tried);
+	va_list ap;
+	int w;
+
+	if (n + 1 >= sizeof(kh->tried))
+		return;
+	w = snprintf(kh->tried + n, sizeof(kh->tried) - n, "%s%s: ",
+		     n ? "; " : "", path);
+	if (w < 0 || (size_t)w >= sizeof(kh->tried) - n)
+		return;
+	n += w;
+	va_start(ap, fmt);
+	vsnprintf(kh->tried + n, sizeof(kh->tried) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* "" for the host; else the root directory, without a trailing slash */
+static const char *sysroot(void)
+{
+	static char root[PATH_MAX];
+	const char *env = getenv(KHEADERS_SYSROOT_ENV);
+	size_t n;
+
+	if (!env || !*env)
+		return "";
+	n = strlen(env);
+	while (n > 1 && env[n - 1] == '/')
+		n--;
+	if (n == 1 && env[0] == '/')
+		return "";
+	if (n >= sizeof(root))
+		return "";
+	memcpy(root, env, n);
+	root[n] = '\0';
+	return root;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* joins a/b into out; false when it does not fit */
+static bool join(char *out, size_t len, const char *a, const char *b)
+{
+	int n = snprintf(out, len, "%s/%s", a, b);
+
+	return n >= 0 && (size_t)n < len;
+}
+
+/* Reads at most len-1 bytes of a small file; NUL-terminated. */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return (int)got;
+}
+
+/*
+ * Resolves @path as a process chrooted at @root would ("" is the host),
+ * every symlink included: absolute targets restart at root, ".." stops at
+ * root. out gets the host path (root + resolved). The path must exist.
+ */
+static int resolve_in(const char *root, const char *path, char *out,
+		      size_t outlen)
+{
+	char done[PATH_MAX] = "", next[PATH_MAX], host[PATH_MAX];
+	char todo[2 * PATH_MAX], link[PATH_MAX], tmp[2 * PATH_MAX];
+	struct stat st;
+	int hops = 0, n;
+
+	if (strlen(path) >= sizeof(todo))
+		return -ENAMETOOLONG;
+	strcpy(todo, path);
+	for (;;) {
+		char *p = todo, comp[NAME_MAX + 1];
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (!len)
+			break;
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		memmove(todo, p + len, strlen(p + len) + 1);
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			continue;
+		}
+		n = snprintf(next, sizeof(next), "%s/%s", done, comp);
+		if (n < 0 || (size_t)n >= sizeof(next))
+			return -ENAMETOOLONG;
+		n = snprintf(host, sizeof(host), "%s%s", root, next);
+		if (n < 0 || (size_t)n >= sizeof(host))
+			return -ENAMETOOLONG;
+		if (lstat(host, &st))
+			return -errno;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t l;
+
+			if (++hops > MAX_SYMLINK_HOPS)
+				return -ELOOP;
+			l = readlink(host, link, sizeof(link) - 1);
+			if (l < 0)
+				return -errno;
+			link[l] = '\0';
+			n = snprintf(tmp, sizeof(tmp), "%s/%s", link, todo);
+			if (n < 0 || (size_t)n >= sizeof(todo))
+				return -ENAMETOOLONG;
+			strcpy(todo, tmp);
+			if (link[0] == '/')
+				done[0] = '\0';
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode) && todo[strspn(todo, "/")])
+			return -ENOTDIR;
+		strcpy(done, next);
+	}
+	n = snprintf(out, outlen, "%s%s", root, done[0] || root[0] ? done : "/");
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Why @path (inside root) does not resolve: absent, or a dangling link. */
+static void why_unresolved(const char *root, const char *path, int ret,
+			   char *why, size_t wlen)
+{
+	char dir[PATH_MAX], rdir[PATH_MAX], host[PATH_MAX + NAME_MAX + 2];
+	char link[PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t l;
+
+	seterr(why, wlen, "%s", strerror(-ret));
+	if (ret != -ENOENT)
+		return;
+	seterr(why, wlen, "absent");
+	base = strrchr(path, '/');
+	if (!base || strlen(path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, base - path);
+	dir[base - path] = '\0';
+	base++;
+	if (resolve_in(root, dir[0] ? dir : "/", rdir, sizeof(rdir)))
+		return;
+	snprintf(host, sizeof(host), "%s/%s", rdir, base);
+	if (lstat(host, &st) || !S_ISLNK(st.st_mode))
+		return;
+	l = readlink(host, link, sizeof(link) - 1);
+	if (l < 0)
+		return;
+	link[l] = '\0';
+	seterr(why, wlen, "dangling symlink to %s", link);
+}
+
+/* Value of "#define NAME value" in text: a quoted string or a number. */
+static bool find_define(const char *text, const char *name, char *val,
+			size_t vlen)
+{
+	size_t nlen = strlen(name);
+	const char *p = text;
+
+	while (p && *p) {
+		const char *q = p + strspn(p, " \t");
+		const char *eol = strchr(p, '\n');
+
+		if (*q == '#') {
+			q += 1 + strspn(q + 1, " \t");
+			if (!strncmp(q, "define", 6) && (q[6] == ' ' || q[6] == '\t')) {
+				q += 6 + strspn(q + 6, " \t");
+				if (!strncmp(q, name, nlen) &&
+				    (q[nlen] == ' ' || q[nlen] == '\t')) {
+					const char *v = q + nlen + strspn(q + nlen, " \t");
+					size_t n = eol ? (size_t)(eol - v) : strlen(v);
+
+					if (*v == '"') {
+						const char *end = memchr(v + 1, '"', n ? n - 1 : 0);
+
+						if (!end)
+							return false;
+						v++;
+						n = end - v;
+					} else {
+						n = strcspn(v, " \t\r\n");
+					}
+					if (!n || n >= vlen)
+						return false;
+					memcpy(val, v, n);
+					val[n] = '\0';
+					return true;
+				}
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+/* KERNEL_VERSION(a,b,c) of a release string, as the kernel clamps it */
+static unsigned int version_of_release(const char *rel)
+{
+	unsigned long a = 0, b = 0, c = 0;
+
+	if (sscanf(rel, "%lu.%lu.%lu", &a, &b, &c) < 2)
+		return 0;
+	if (c > 255)
+		c = 255;
+	return (unsigned int)((a << 16) + (b << 8) + c);
+}
+
+const char *kheaders_arch(const char *machine)
+{
+	static const struct { const char *m, *arch; bool prefix; } map[] = {
+		{ "x86_64", "x86" }, { "i386", "x86" }, { "i486", "x86" },
+		{ "i586", "x86" }, { "i686", "x86" }, { "amd64", "x86" },
+		{ "aarch64", "arm64" }, { "arm64", "arm64" },
+		{ "arm", "arm", true }, { "ppc", "powerpc", true },
+		{ "s390", "s390", true }, { "riscv", "riscv", true },
+		{ "mips", "mips", true }, { "loongarch", "loongarch", true },
+		{ "sparc", "sparc", true },
+	};
+	static struct utsname u;
+	size_t i;
+
+	if (!machine) {
+		if (!u.machine[0] && uname(&u))
+			return "x86";
+		machine = u.machine;
+	}
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].prefix ? !strncmp(machine, map[i].m, strlen(map[i].m))
+				  : !strcmp(machine, map[i].m))
+			return map[i].arch;
+	return machine;
+}
+
+/* ---- the package to install, by distribution ---- */
+
+static bool os_is(const struct os_release *os, const char *const *names)
+{
+	char like[sizeof(os->id_like)], *tok, *save = NULL;
+
+	for (const char *const *n = names; *n; n++)
+		if (!strcmp(os->id, *n) ||
+		    (strlen(*n) > 4 && !strncmp(os->id, *n, strlen(*n))))
+			return true;
+	snprintf(like, sizeof(like), "%s", os->id_like);
+	for (tok = strtok_r(like, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save))
+		for (const char *const *n = names; *n; n++)
+			if (!strcmp(tok, *n))
+				return true;
+	return false;
+}
+
+void kheaders_package_hint(const char *release, char *buf, size_t len)
+{
+	static const char *const deb[] = { "debian", "ubuntu", NULL };
+	static const char *const rpm[] = { "rhel", "centos", "fedora", "amzn",
+		"ol", "rocky", "almalinux", NULL };
+	static const char *const suse[] = { "suse", "opensuse", "sles", NULL };
+	static const char *const arch[] = { "arch", NULL };
+	const char *root = sysroot(), *env = getenv("BPFPORT_OS_RELEASE");
+	struct os_release os = {};
+	char path[PATH_MAX + 32];
+	struct utsname u;
+
+	if (!release) {
+		release = uname(&u) ? "this kernel" : u.release;
+	}
+	if (env && *env) {
+		os_release_read(env, &os);
+	} else {
+		snprintf(path, sizeof(path), "%s/etc/os-release", root);
+		if (os_release_read(path, &os)) {
+			snprintf(path, sizeof(path), "%s/usr/lib/os-release", root);
+			os_release_read(path, &os);
+		}
+	}
+	if (os_is(&os, deb))
+		snprintf(buf, len, "install linux-headers-%s (apt-get install linux-headers-%s)",
+			 release, release);
+	else if (os_is(&os, rpm))
+		snprintf(buf, len, "install kernel-devel-%s (dnf or yum install kernel-devel-%s)",
+			 release, release);
+	else if (os_is(&os, suse))
+		snprintf(buf, len, "install kernel-default-devel (zypper install kernel-default-devel) for %s",
+			 release);
+	else if (os_is(&os, arch))
+		snprintf(buf, len, "install linux-headers (pacman -S linux-headers) for %s",
+			 release);
+	else
+		snprintf(buf, len, "install the kernel headers of %s", release);
+}
+
+/* ---- the -common half of Debian's split headers ---- */
+
+static bool has_kconfig_h(const char *dir)
+{
+	char p[PATH_MAX];
+
+	return join(p, sizeof(p), dir, "include/linux/kconfig.h") && is_file(p);
+}
+
+/* Directory named by the build tree's Makefile: "include X/Makefile"
+ * (Debian 10+) or "-C X" (older Debian). */
+static bool makefile_common(const char *dir, char *out, size_t len)
+{
+	char mk[PATH_MAX], text[4096], *line, *save = NULL;
+
+	if (!join(mk, sizeof(mk), dir, "Makefile") || read_small(mk, text, sizeof(text)) <= 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line + strspn(line, " \t"), *q;
+		size_t n;
+
+		if (!strncmp(p, "include", 7) && (p[7] == ' ' || p[7] == '\t')) {
+			p += 7 + strspn(p + 7, " \t");
+			n = strcspn(p, " \t\r");
+			if (n > 9 && !strncmp(p + n - 9, "/Makefile", 9) && n - 9 < len) {
+				memcpy(out, p, n - 9);
+				out[n - 9] = '\0';
+				return true;
+			}
+		}
+		q = strstr(line, "-C ");
+		if (q) {
+			q += 3 + strspn(q + 3, " \t");
+			n = strcspn(q, " \t\r");
+			if (n && n < len && q[0] == '/') {
+				memcpy(out, q, n);
+				out[n] = '\0';
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Finds the source half of the build tree at @dir (host path, inside root
+ * at @rel): the tree itself when it has include/linux/kconfig.h, else its
+ * "source" link (upstream O= builds), the tree its Makefile names, or the
+ * sibling named <name up to a dash>-common.
+ */
+static int find_common(const char *root, const char *dir, const char *rel,
+		       char *common, size_t len, char *why, size_t wlen)
+{
+	char p[PATH_MAX], r[PATH_MAX], named[PATH_MAX] = "";
+	const char *base;
+
+	if (has_kconfig_h(dir))
+		return snprintf(common, len, "%s", dir) < (int)len ? 0 : -ENAMETOOLONG;
+	if (join(p, sizeof(p), rel, "source") && !resolve_in(root, p, r, sizeof(r)) &&
+	    has_kconfig_h(r))
+		return snprintf(common, len, "%s", r) < (int)len ? 0 : -ENAMETOOLONG;
+	if (makefile_common(dir, named, sizeof(named)) &&
+	    !resolve_in(root, named, r, sizeof(r)) && has_kconfig_h(r))
+		return snprintf(common, len, "%s", r) < (int)len ? 0 : -ENAMETOOLONG;
+	/* linux-headers-6.1.0-56-amd64 -> linux-headers-6.1.0-56-common; the
+	 * flavour may have dashes too (-cloud-amd64, -rt-amd64) */
+	base = strrchr(dir, '/');
+	if (base && strlen(dir) < sizeof(p)) {
+		size_t plen = base - dir;
+		char *dash;
+		int tries = 0;
+
+		memcpy(p, dir, plen);
+		p[plen] = '\0';
+		snprintf(r, sizeof(r), "%s", base + 1);
+		while ((dash = strrchr(r, '-')) && tries++ < 4) {
+			char cand[PATH_MAX];
+
+			*dash = '\0';
+			if (snprintf(cand, sizeof(cand), "%s/%s-common", p, r) <
+			    (int)sizeof(cand) && is_dir(cand) && has_kconfig_h(cand))
+				return snprintf(common, len, "%s", cand) < (int)len ?
+					0 : -ENAMETOOLONG;
+		}
+	}
+	if (named[0])
+		seterr(why, wlen, "split build tree without its sources: %s (named by its Makefile) has no include/linux/kconfig.h",
+			 named);
+	else
+		seterr(why, wlen, "no include/linux/kconfig.h and no -common tree beside it (install the -common headers package too)");
+	return -ENOENT;
+}
+
+/*
+ * Checks one candidate: @path inside @root. Fills kh on success. -ENOENT:
+ * absent; other: present but unusable. @why says which.
+ */
+static int probe_tree(struct kheaders *kh, const char *root, const char *path,
+		      const char *want_release, char *why, size_t wlen)
+{
+	char dir[PATH_MAX], p[PATH_MAX], text[4096], val[256];
+	const char *rel, *arch = kheaders_arch(NULL);
+	int ret;
+
+	ret = resolve_in(root, path, dir, sizeof(dir));
+	if (ret) {
+		why_unresolved(root, path, ret, why, wlen);
+		return ret == -ENOENT ? -ENOENT : ret;
+	}
+	if (!is_dir(dir)) {
+		seterr(why, wlen, "not a directory");
+		return -ENOTDIR;
+	}
+	rel = dir + strlen(root);
+	if (!join(p, sizeof(p), dir, "include/generated/utsrelease.h"))
+		return -ENAMETOOLONG;
+	if (read_small(p, text, sizeof(text)) < 0) {
+		seterr(why, wlen, "no include/generated/utsrelease.h (not a configured build tree)");
+		return -ENOENT;
+	}
+	if (!find_define(text, "UTS_RELEASE", val, sizeof(val))) {
+		seterr(why, wlen, "include/generated/utsrelease.h has no UTS_RELEASE");
+		return -EINVAL;
+	}
+	if (want_release && strcmp(val, want_release)) {
+		seterr(why, wlen, "headers are for %s, not %s", val, want_release);
+		return -ESTALE;
+	}
+	snprintf(kh->release, sizeof(kh->release), "%s", val);
+	kh->version_code = 0;
+	if (join(p, sizeof(p), dir, "include/generated/uapi/linux/version.h") &&
+	    (read_small(p, text, sizeof(text)) >= 0 ||
+	     (join(p, sizeof(p), dir, "include/linux/version.h") &&
+	      read_small(p, text, sizeof(text)) >= 0)) &&
+	    find_define(text, "LINUX_VERSION_CODE", val, sizeof(val)))
+		kh->version_code = (unsigned int)strtoul(val, NULL, 0);
+	if (!kh->version_code)
+		kh->version_code = version_of_release(kh->release);
+	if (snprintf(p, sizeof(p), "%s/arch/%s/include/generated", dir, arch) >=
+	    (int)sizeof(p) || !is_dir(p)) {
+		seterr(why, wlen, "no arch/%s/include/generated (headers of another architecture?)",
+			 arch);
+		return -ENOENT;
+	}
+	ret = find_common(root, dir, rel, kh->common, sizeof(kh->common), why, wlen);
+	if (ret)
+		return ret;
+	snprintf(kh->dir, sizeof(kh->dir), "%s", dir);
+	snprintf(kh->arch, sizeof(kh->arch), "%s", arch);
+	return 0;
+}
+
+/* ---- kheaders.tar.xz: an in-process xz + tar extractor ---- */
+
+struct xzr {
+	int fd;
+	lzma_stream s;
+	bool in_eof, end;
+	uint8_t in[1 << 16];
+};
+
+static int xzr_read(struct xzr *x, void *buf, size_t n, char *why, size_t wlen)
+{
+	x->s.next_out = buf;
+	x->s.avail_out = n;
+	while (x->s.avail_out && !x->end) {
+		lzma_ret ret;
+
+		if (!x->s.avail_in && !x->in_eof) {
+			ssize_t r = read(x->fd, x->in, sizeof(x->in));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				seterr(why, wlen, "read: %s", strerror(errno));
+				return -errno;
+			}
+			x->in_eof = !r;
+			x->s.next_in = x->in;
+			x->s.avail_in = r;
+		}
+		ret = lzma_code(&x->s, x->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (ret == LZMA_STREAM_END) {
+			x->end = true;
+			break;
+		}
+		if (ret == LZMA_OK)
+			continue;
+		seterr(why, wlen, "%s",
+			 ret == LZMA_FORMAT_ERROR ? "not an xz file" :
+			 ret == LZMA_MEMLIMIT_ERROR ? "xz stream needs too much memory" :
+			 ret == LZMA_MEM_ERROR ? "out of memory" :
+			 "xz data corrupt or truncated");
+		return ret == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
+	}
+	if (x->s.avail_out) {
+		seterr(why, wlen, "tar data truncated");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+struct tar_hdr {
+	char name[100], mode[8], uid[8], gid[8], size[12], mtime[12];
+	char chksum[8], typeflag, linkname[100], magic[6], version[2];
+	char uname[32], gname[32], devmajor[8], devminor[8], prefix[155];
+	char pad[12];
+};
+_Static_assert(sizeof(struct tar_hdr) == 512, "tar header is one block");
+
+static bool tar_num(const char *f, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if ((unsigned char)f[0] & 0x80) {	/* GNU base-256 */
+		if (f[0] != (char)0x80)
+			return false;
+		for (i = 1; i < len; i++) {
+			if (v >> 56)
+				return false;
+			v = (v << 8) | (unsigned char)f[i];
+		}
+		*out = v;
+		return true;
+	}
+	while (i < len && f[i] == ' ')
+		i++;
+	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v >> 60)
+			return false;
+		v = v * 8 + (f[i] - '0');
+	}
+	for (; i < len; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return false;
+	*out = v;
+	return true;
+}
+
+static bool tar_chksum_ok(const struct tar_hdr *h)
+{
+	const unsigned char *b = (const void *)h;
+	uint64_t want;
+	unsigned long sum = 0;
+	long ssum = 0;
+	size_t i;
+
+	if (!tar_num(h->chksum, sizeof(h->chksum), &want))
+		return false;
+	for (i = 0; i < 512; i++) {
+		bool in = i >= offsetof(struct tar_hdr, chksum) &&
+			  i < offsetof(struct tar_hdr, chksum) + 8;
+
+		sum += in ? ' ' : b[i];
+		ssum += in ? ' ' : (signed char)b[i];
+	}
+	return sum == want || (long)want == ssum;
+}
+
+/* "./a//b/" -> "a/b". Refuses absolute names and "..". "" is the root. */
+static int tar_clean(const char *in, char *out, size_t len, int *depth)
+{
+	size_t o = 0;
+
+	*depth = 0;
+	if (in[0] == '/')
+		return -EPERM;
+	while (*in) {
+		size_t n;
+
+		while (*in == '/')
+			in++;
+		n = strcspn(in, "/");
+		if (!n)
+			break;
+		if (n == 2 && !strncmp(in, "..", 2))
+			return -EPERM;
+		if (!(n == 1 && in[0] == '.')) {
+			if (n > NAME_MAX || o + n + 2 > len)
+				return -ENAMETOOLONG;
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, in, n);
+			o += n;
+			if (++*depth > TAR_MAX_DEPTH)
+				return -ENAMETOOLONG;
+		}
+		in += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Opens the parent directory of @name below @rootfd, never following a
+ * symlink; creates missing directories when @create. */
+static int tar_parent(int rootfd, const char *name, bool create, const char **base)
+{
+	int fd = dup(rootfd);
+	const char *p = name, *slash;
+
+	if (fd < 0)
+		return -errno;
+	while ((slash = strchr(p, '/'))) {
+		char comp[NAME_MAX + 1];
+		size_t n = slash - p;
+		int next;
+
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) && errno != EEXIST) {
+				next = -errno;
+				close(fd);
+				return next;
+			}
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			next = errno == ELOOP ? -ENOTDIR : -errno;
+			close(fd);
+			return next;
+		}
+		close(fd);
+		fd = next;
+		p = slash + 1;
+	}
+	*base = p;
+	return fd;
+}
+
+/* A symlink target must stay inside the tree whatever links it goes
+ * through: relative, and no "..". */
+static bool link_target_ok(const char *t)
+{
+	const char *p = t;
+
+	if (!*t || t[0] == '/')
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2))
+			return false;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return true;
+}
+
+/* Parses pax records ("LEN key=value\n") for path, linkpath and size. */
+static int pax_parse(char *data, size_t len, char *path, char *lpath, size_t plen,
+		     uint64_t *size, bool *has_size)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		char *rec = data + off, *eq, *end;
+		unsigned long n = strtoul(rec, &end, 10);
+
+		if (end == rec || *end != ' ' || n < 5 || n > len - off ||
+		    rec[n - 1] != '\n')
+			return -EBADMSG;
+		rec[n - 1] = '\0';
+		eq = strchr(end + 1, '=');
+		if (!eq)
+			return -EBADMSG;
+		*eq = '\0';
+		if (!strcmp(end + 1, "path") || !strcmp(end + 1, "linkpath")) {
+			char *dst = end[1] == 'p' ? path : lpath;
+
+			if (strlen(eq + 1) >= plen)
+				return -ENAMETOOLONG;
+			strcpy(dst, eq + 1);
+		} else if (!strcmp(end + 1, "size")) {
+			char *e;
+
+			errno = 0;
+			*size = strtoull(eq + 1, &e, 10);
+			if (errno || *e)
+				return -EBADMSG;
+			*has_size = true;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+static int tar_skip(struct xzr *x, uint64_t n, char *why, size_t wlen)
+{
+	char buf[4096];
+
+	while (n) {
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+		int ret = xzr_read(x, buf, k, why, wlen);
+
+		if (ret)
+			return ret;
+		n -= k;
+	}
+	return 0;
+}
+
+static int tar_write_file(struct xzr *x, int pfd, const char *base, uint64_t size,
+			  char *why, size_t wlen)
+{
+	char buf[1 << 16];
+	int fd, ret = 0;
+
+	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {	/* a later entry wins, as in tar */
+		struct stat st;
+
+		if (!fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode)) {
+			seterr(why, wlen, "file entry %s replaces a directory", base);
+			return -EEXIST;
+		}
+		unlinkat(pfd, base, 0);
+		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (fd < 0) {
+		seterr(why, wlen, "create %s: %s", base, strerror(errno));
+		return -errno;
+	}
+	while (size && !ret) {
+		size_t k = size < sizeof(buf) ? size : sizeof(buf), off = 0;
+
+		ret = xzr_read(x, buf, k, why, wlen);
+		while (!ret && off < k) {
+			ssize_t w = write(fd, buf + off, k - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				ret = -errno;
+				seterr(why, wlen, "write %s: %s", base, strerror(errno));
+			} else {
+				off += w;
+			}
+		}
+		size -= k;
+	}
+	if (close(fd) && !ret) {
+		ret = -errno;
+		seterr(why, wlen, "write %s: %s", base, strerror(errno));
+	}
+	return ret;
+}
+
+/* One entry of the archive; @name is clean (tar_clean). */
+static int tar_entry(struct xzr *x, int rootfd, char type, const char *name,
+		     const char *target, uint64_t size, char *why, size_t wlen)
+{
+	const char *base, *tbase;
+	int pfd, tfd, ret = 0;
+	struct stat st;
+
+	pfd = tar_parent(rootfd, name, true, &base);
+	if (pfd < 0) {
+		seterr(why, wlen, "entry %s: %s", name,
+			 pfd == -ENOTDIR ? "goes through a symlink or a file" : strerror(-pfd));
+		return pfd;
+	}
+	switch (type) {
+	case '0': case '\0': case '7':
+		ret = tar_write_file(x, pfd, base, size, why, wlen);
+		size = 0;
+		break;
+	case '5':
+		if (mkdirat(pfd, base, 0755) && (errno != EEXIST ||
+		    fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))) {
+			ret = errno == EEXIST ? -EEXIST : -errno;
+			seterr(why, wlen, "directory entry %s: %s", name, strerror(-ret));
+		}
+		break;
+	case '2':
+		if (!link_target_ok(target)) {
+			seterr(why, wlen, "symlink %s -> %s points outside the tree (absolute or ..)",
+				 name, target);
+			ret = -EPERM;
+			break;
+		}
+		unlinkat(pfd, base, 0);
+		if (symlinkat(target, pfd, base)) {
+			ret = -errno;
+			seterr(why, wlen, "symlink %s: %s", name, strerror(errno));
+		}
+		break;
+	case '1': {
+		char tname[PATH_MAX];
+		int depth;
+
+		if (tar_clean(target, tname, sizeof(tname), &depth) || !tname[0]) {
+			seterr(why, wlen, "hard link %s -> %s points outside the tree",
+				 name, target);
+			ret = -EPERM;
+			break;
+		}
+		tfd = tar_parent(rootfd, tname, false, &tbase);
+		if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode)) {
+			seterr(why, wlen, "hard link %s -> %s: no such file in the archive",
+				 name, target);
+			ret = -EPERM;
+		} else {
+			unlinkat(pfd, base, 0);
+			if (linkat(tfd, tbase, pfd, base, 0)) {
+				ret = -errno;
+				seterr(why, wlen, "hard link %s: %s", name, strerror(errno));
+			}
+		}
+		if (tfd >= 0)
+			close(tfd);
+		break;
+	}
+	default:
+		seterr(why, wlen, "entry %s has unsupported type '%c'", name, type);
+		ret = -EPERM;
+	}
+	close(pfd);
+	if (!ret && size)
+		ret = tar_skip(x, size, why, wlen);
+	return ret;
+}
+
+static int tar_extract(struct xzr *x, int rootfd, char *why, size_t wlen)
+{
+	char longname[PATH_MAX] = "", longlink[PATH_MAX] = "";
+	uint64_t total = 0, pax_size = 0;
+	bool has_pax_size = false;
+	unsigned int entries = 0;
+	struct tar_hdr h;
+	int ret;
+
+	for (;;) {
+		char name[PATH_MAX], clean[PATH_MAX], target[PATH_MAX];
+		uint64_t size;
+		int depth;
+
+		ret = xzr_read(x, &h, sizeof(h), why, wlen);
+		if (ret) {
+			if (ret == -EBADMSG && x->end)
+				seterr(why, wlen, "tar archive truncated (no end marker)");
+			return ret;
+		}
+		if (h.name[0] == '\0') {
+			static const char zero[512];
+
+			if (!memcmp(&h, zero, sizeof(zero)))
+				return 0;	/* end of archive */
+		}
+		if (++entries > TAR_MAX_ENTRIES) {
+			seterr(why, wlen, "more than %d entries", TAR_MAX_ENTRIES);
+			return -EFBIG;
+		}
+		if (!tar_chksum_ok(&h) || strncmp(h.magic, "ustar", 5)) {
+			seterr(why, wlen, "not a tar archive (bad header checksum or magic)");
+			return -EBADMSG;
+		}
+		if (!tar_num(h.size, sizeof(h.size), &size)) {
+			seterr(why, wlen, "bad size field");
+			return -EBADMSG;
+		}
+		if (has_pax_size)
+			size = pax_size;
+		has_pax_size = false;
+		if (size > TAR_MAX_BYTES || (total += size) > TAR_MAX_BYTES) {
+			seterr(why, wlen, "more than %llu bytes of data",
+				 (unsigned long long)TAR_MAX_BYTES);
+			return -EFBIG;
+		}
+		if (h.typeflag == 'L' || h.typeflag == 'K' || h.typeflag == 'x') {
+			char *data;
+			uint64_t padded = (size + 511) & ~511ULL;
+
+			if (size >= (h.typeflag == 'x' ? 65536 : PATH_MAX)) {
+				seterr(why, wlen, "extended header too long");
+				return -ENAMETOOLONG;
+			}
+			data = calloc(1, padded + 1);
+			if (!data)
+				return -ENOMEM;
+			ret = xzr_read(x, data, padded, why, wlen);
+			if (!ret && h.typeflag == 'x') {
+				ret = pax_parse(data, size, longname, longlink,
+						sizeof(longname), &pax_size, &has_pax_size);
+				if (ret)
+					seterr(why, wlen, "bad pax extended header");
+			} else if (!ret) {
+				snprintf(h.typeflag == 'L' ? longname : longlink,
+					 PATH_MAX, "%s", data);
+			}
+			free(data);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (h.typeflag == 'g') {	/* pax global header: nothing we use */
+			ret = tar_skip(x, (size + 511) & ~511ULL, why, wlen);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (longname[0]) {
+			snprintf(name, sizeof(name), "%s", longname);
+		} else if (h.prefix[0] && !strncmp(h.magic, "ustar\0", 6)) {
+			snprintf(name, sizeof(name), "%.155s/%.100s", h.prefix, h.name);
+		} else {
+			snprintf(name, sizeof(name), "%.100s", h.name);
+		}
+		if (longlink[0])
+			snprintf(target, sizeof(target), "%s", longlink);
+		else
+			snprintf(target, sizeof(target), "%.100s", h.linkname);
+		longname[0] = longlink[0] = '\0';
+		ret = tar_clean(name, clean, sizeof(clean), &depth);
+		if (ret) {
+			seterr(why, wlen, "entry %s: %s", name,
+				 ret == -EPERM ? "absolute name or .. refused" : "name too long");
+			return ret;
+		}
+		if (h.typeflag == '1' || h.typeflag == '2')
+			size = 0;	/* links carry no data */
+		if (!clean[0]) {	/* "./" itself */
+			ret = tar_skip(x, size, why, wlen);
+		} else {
+			ret = tar_entry(x, rootfd, h.typeflag, clean, target, size,
+					why, wlen);
+		}
+		if (!ret && size % 512)
+			ret = tar_skip(x, 512 - size % 512, why, wlen);
+		if (ret)
+			return ret;
+	}
+}
+
+/* Removes @name below dirfd recursively, never following symlinks. */
+static void rm_tree_at(int dirfd, const char *name, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (depth > TAR_MAX_DEPTH + 8)
+		return;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		unlinkat(dirfd, name, 0);
+		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		bool dir = de->d_type == DT_DIR;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_UNKNOWN)
+			dir = !fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+			      S_ISDIR(st.st_mode);
+		if (dir)
+			rm_tree_at(fd, de->d_name, depth + 1);
+		else
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static void rm_tree(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int fd;
+
+	if (!base || base == path || strlen(path) >= sizeof(parent))
+		return;
+	memcpy(parent, path, base - path);
+	parent[base - path] = '\0';
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	rm_tree_at(fd, base + 1, 0);
+	close(fd);
+}
+
+/* Extracts @tarxz into a new private directory (0700) under /run or /tmp. */
+static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
+			    char *why, size_t wlen)
+{
+	static const char *const bases[] = { "/run", "/tmp" };
+	struct xzr *x;
+	int rootfd, ret = -ENOENT;
+	size_t i;
+
+	tmpdir[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(bases); i++) {
+		if (access(bases[i], W_OK))
+			continue;
+		snprintf(tmpdir, len, "%s/bpfport-kheaders-XXXXXX", bases[i]);
+		if (mkdtemp(tmpdir))
+			break;
+		tmpdir[0] = '\0';
+	}
+	if (!tmpdir[0]) {
+		seterr(why, wlen, "no writable /run or /tmp to extract it to");
+		return -EACCES;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	x->fd = open(tarxz, O_RDONLY | O_CLOEXEC);
+	if (x->fd < 0) {
+		ret = -errno;
+		seterr(why, wlen, "open: %s", strerror(errno));
+		free(x);
+		goto fail;
+	}
+	x->s = (lzma_stream)LZMA_STREAM_INIT;
+	if (lzma_stream_decoder(&x->s, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
+		ret = -ENOMEM;
+		seterr(why, wlen, "xz decoder: out of memory");
+	} else {
+		rootfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rootfd < 0) {
+			ret = -errno;
+			seterr(why, wlen, "open %s: %s", tmpdir, strerror(errno));
+		} else {
+			ret = tar_extract(x, rootfd, why, wlen);
+			close(rootfd);
+		}
+	}
+	lzma_end(&x->s);
+	close(x->fd);
+	free(x);
+	if (!ret)
+		return 0;
+fail:
+	rm_tree(tmpdir);
+	tmpdir[0] = '\0';
+	return ret;
+}
+
+/* "modprobe -q kheaders", quietly, with a timeout. Returns its status. */
+static int modprobe_kheaders(void)
+{
+	static const char *const paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe",
+		"/bin/modprobe", "/usr/bin/modprobe" };
+	char *const argv[] = { "modprobe", "-q", "kheaders", NULL };
+	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	const char *prog = NULL;
+	int status, waited = 0;
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < ARRAY_SIZE(paths) && !prog; i++)
+		if (!access(paths[i], X_OK))
+			prog = paths[i];
+	if (!prog)
+		return -ENOENT;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited >= MODPROBE_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/* ---- discovery ---- */
+
+static int use_explicit(struct kheaders *kh, const char *dir, const char *label,
+			const char *what, char *err, size_t errlen)
+{
+	char why[512], abs[PATH_MAX], cwd[PATH_MAX];
+	int ret;
+
+	if (dir[0] != '/') {	/* resolve_in() takes paths from the root */
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    snprintf(abs, sizeof(abs), "%s/%s", cwd, dir) >= (int)sizeof(abs)) {
+			seterr(err, errlen, "kernel headers %s %s: path too long: give an absolute path",
+			       what, dir);
+			return -ENAMETOOLONG;
+		}
+		dir = abs;
+	}
+	ret = probe_tree(kh, "", dir, NULL, why, sizeof(why));
+
+	if (!ret) {
+		kh->source = label;
+		note(kh, dir, "ok");
+		return 0;
+	}
+	note(kh, dir, "%s", why);
+	seterr(err, errlen, "kernel headers %s %s are not usable: %s: give a configured build tree (one with include/generated), e.g. /lib/modules/$(uname -r)/build",
+	       what, dir, why);
+	return ret == -ENOENT ? -ENOENT : -EINVAL;
+}
+
+int kheaders_find(const char *explicit_dir, const char *release,
+		  struct kheaders *kh, char *err, size_t errlen)
+{
+	static const struct { const char *fmt, *label; } steps[] = {
+		{ "/lib/modules/%s/build", "/lib/modules/R/build" },
+		{ "/lib/modules/%s/source", "/lib/modules/R/source" },
+		{ "/usr/src/linux-headers-%s", "/usr/src/linux-headers-R" },
+		{ "/usr/src/kernels/%s", "/usr/src/kernels/R" },
+	};
+	const char *root = sysroot(), *env;
+	char path[PATH_MAX + 300], why[512], hint[256];
+	struct utsname u;
+	bool running;
+	struct stat st;
+	size_t i;
+	int ret;
+
+	memset(kh, 0, sizeof(*kh));
+	if (uname(&u))
+		return -errno;
+	if (!release || !*release)
+		release = u.release;
+	if (strchr(release, '/') || strlen(release) >= sizeof(kh->release)) {
+		seterr(err, errlen, "bad kernel release \"%s\": give uname -r of the target", release);
+		return -EINVAL;
+	}
+	running = !strcmp(release, u.release);
+
+	if (explicit_dir && *explicit_dir)
+		return use_explicit(kh, explicit_dir, "option", "given with --kernel-headers",
+				    err, errlen);
+	env = getenv(KHEADERS_DIR_ENV);
+	if (env && *env)
+		return use_explicit(kh, env, "env", "in $" KHEADERS_DIR_ENV, err, errlen);
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		snprintf(path, sizeof(path), steps[i].fmt, release);
+		ret = probe_tree(kh, root, path, release, why, sizeof(why));
+		note(kh, path, "%s", ret ? why : "ok");
+		if (!ret) {
+			kh->source = steps[i].label;
+			return 0;
+		}
+	}
+
+	/* CONFIG_IKHEADERS: built in, or the kheaders module */
+	snprintf(path, sizeof(path), "%s/sys/kernel/kheaders.tar.xz", root);
+	if (stat(path, &st) && running && !root[0]) {
+		ret = modprobe_kheaders();
+		note(kh, "modprobe kheaders", "%s", ret == -ENOENT ? "no modprobe" :
+		     ret == -ETIMEDOUT ? "timed out" : ret ? "failed" : "loaded");
+	}
+	if (!stat(path, &st)) {
+		ret = extract_kheaders(path, kh->tmpdir, sizeof(kh->tmpdir), why, sizeof(why));
+		if (!ret) {
+			ret = probe_tree(kh, "", kh->tmpdir, release, why, sizeof(why));
+			if (ret) {
+				rm_tree(kh->tmpdir);
+				kh->tmpdir[0] = '\0';
+			}
+		}
+		note(kh, "/sys/kernel/kheaders.tar.xz", "%s", ret ? why : "ok");
+		if (!ret) {
+			kh->source = "/sys/kernel/kheaders.tar.xz";
+			kh->extracted = true;
+			return 0;
+		}
+	} else {
+		note(kh, "/sys/kernel/kheaders.tar.xz", "absent");
+	}
+
+	memset(kh->dir, 0, sizeof(kh->dir));
+	kh->common[0] = kh->release[0] = '\0';
+	kh->version_code = 0;
+	kheaders_package_hint(release, hint, sizeof(hint));
+	seterr(err, errlen, "no kernel headers for %s: %s, or give --kernel-headers DIR (tried %s)",
+	       release, hint, kh->tried);
+	return -ENOENT;
+}
+
+void kheaders_cleanup(struct kheaders *kh)
+{
+	if (!kh)
+		return;
+	if (kh->tmpdir[0])
+		rm_tree(kh->tmpdir);
+	kh->tmpdir[0] = '\0';
+	if (kh->extracted) {
+		kh->dir[0] = kh->common[0] = '\0';
+		kh->extracted = false;
+	}
+}
+
+int kheaders_check_release(const struct kheaders *kh,
+			   const char *running_release, char *err,
+			   size_t errlen)
+{
+	char hint[256];
+	struct utsname u;
+
+	if (!running_release) {
+		if (uname(&u))
+			return -errno;
+		running_release = u.release;
+	}
+	if (!kh->release[0]) {
+		seterr(err, errlen, "no kernel headers were found: call kheaders_find() first");
+		return -EINVAL;
+	}
+	if (!strcmp(kh->release, running_release))
+		return 0;
+	kheaders_package_hint(running_release, hint, sizeof(hint));
+	seterr(err, errlen, "headers at %s are for %s, the running kernel is %s: %s, or point --kernel-headers at headers for %s",
+	       kh->dir, kh->release, running_release, hint, running_release);
+	return -EINVAL;
+}
+
+int kheaders_cflags(const struct kheaders *kh, const char *clang_resource_dir,
+		    const char ***argv, size_t *argc)
+{
+	static const char *const fixed[] = {
+		"-D__KERNEL__", "-DKBUILD_MODNAME=\"bpfport\"",
+		"-fno-stack-protector",
+		"-Wno-address-of-packed-member", "-Wno-ignored-attributes",
+		"-Wno-duplicate-decl-specifier", "-Wno-unknown-warning-option",
+		"-Wno-gnu-variable-sized-type-not-at-end", "-Wno-pointer-sign",
+	};
+	const char *d = kh->dir, *c = kh->common[0] ? kh->common : kh->dir;
+	const char *a = kh->arch[0] ? kh->arch : kheaders_arch(NULL);
+	bool split = strcmp(c, d) != 0;
+	char *tmp[32], *p;
+	size_t n = 0, total = 0, i;
+	const char **out;
+	int ret = -ENOMEM;
+
+	*argv = NULL;
+	*argc = 0;
+	if (!clang_resource_dir || !*clang_resource_dir || !d[0])
+		return -EINVAL;
+#define ADD(...) do { if (asprintf(&tmp[n], __VA_ARGS__) < 0) goto out; n++; } while (0)
+	ADD("-nostdinc");
+	ADD("-isystem");
+	ADD("%s/include", clang_resource_dir);
+	/* kbuild's LINUXINCLUDE, then USERINCLUDE: sources from the common
+	 * tree, generated files from the build tree */
+	ADD("-I%s/arch/%s/include", c, a);
+	ADD("-I%s/arch/%s/include/generated", d, a);
+	ADD("-I%s/include", c);
+	if (split)
+		ADD("-I%s/include", d);
+	ADD("-I%s/arch/%s/include/uapi", c, a);
+	ADD("-I%s/arch/%s/include/generated/uapi", d, a);
+	ADD("-I%s/include/uapi", c);
+	ADD("-I%s/include/generated/uapi", d);
+	ADD("-include");
+	ADD("%s/include/linux/kconfig.h", c);
+	for (i = 0; i < ARRAY_SIZE(fixed); i++)
+		ADD("%s", fixed[i]);
+#undef ADD
+	for (i = 0; i < n; i++)
+		total += strlen(tmp[i]) + 1;
+	out = malloc((n + 1) * sizeof(*out) + total);
+	if (!out)
+		goto out;
+	p = (char *)(out + n + 1);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(tmp[i]) + 1;
+
+		memcpy(p, tmp[i], l);
+		out[i] = p;
+		p += l;
+	}
+	out[n] = NULL;
+	*argv = out;
+	*argc = n;
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(tmp[i]);
+	return ret;
+}

@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The compiled-object cache of the runtime mode (DESIGN.md "Runtime
+ * compilation, in process"): keyed by everything that changes the output,
+ * written atomically under a lock, verified on read, in a directory only
+ * root can write.
+ *
+ * Entry file (<16 hex digits of the key hash>.obj), little endian:
+ *   0  magic "BPFRTC\0\1"      24 crc32 of the key
+ *   8  u32 header size (40)    28 crc32 of the object
+ *   12 u32 key length          32 u64 creation time (unix seconds)
+ *   16 u64 object size         40 key bytes, then the object bytes
+ * The file is exactly 40 + key length + object size bytes long.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "kheaders.h"	/* KHEADERS_SYSROOT_ENV */
+#include "rtcache.h"
+
+#define HDR_SIZE	40
+#define MAX_KEY		65536
+static const unsigned char magic[8] = { 'B', 'P', 'F', 'R', 'T', 'C', 0, 1 };
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- SHA-256 ---- */
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t ror(uint32_t x, unsigned int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = h[0]; b = h[1]; c = h[2]; d = h[3];
+	e = h[4]; f = h[5]; g = h[6]; k = h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
+		     sha_k[i] + w[i];
+		t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		k = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+void rtcache_sha256_init(struct rtcache_sha256 *c)
+{
+	static const uint32_t iv[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memcpy(c->h, iv, sizeof(iv));
+	c->len = 0;
+	c->used = 0;
+}
+
+void rtcache_sha256_update(struct rtcache_sha256 *c, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	c->len += len;
+	if (c->used) {
+		size_t k = 64 - c->used < len ? 64 - c->used : len;
+
+		memcpy(c->buf + c->used, p, k);
+		c->used += k;
+		p += k;
+		len -= k;
+		if (c->used < 64)
+			return;
+		sha256_block(c->h, c->buf);
+		c->used = 0;
+	}
+	for (; len >= 64; p += 64, len -= 64)
+		sha256_block(c->h, p);
+	memcpy(c->buf, p, len);
+	c->used = len;
+}
+
+void rtcache_sha256_final(struct rtcache_sha256 *c, uint8_t out[32])
+{
+	uint64_t bits = c->len * 8;
+	int i;
+
+	c->buf[c->used++] = 0x80;
+	if (c->used > 56) {
+		memset(c->buf + c->used, 0, 64 - c->used);
+		sha256_block(c->h, c->buf);
+		c->used = 0;
+	}
+	memset(c->buf + c->used, 0, 56 - c->used);
+	for (i = 0; i < 8; i++)
+		c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha256_block(c->h, c->buf);
+	for (i = 0; i < 32; i++)
+		out[i] = (uint8_t)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void rtcache_sha256(const void *data, size_t len, uint8_t out[32])
+{
+	struct rtcache_sha256 c;
+
+	rtcache_sha256_init(&c);
+	rtcache_sha256_update(&c, data, len);
+	rtcache_sha256_final(&c, out);
+}
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* ---- the key ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, used;
+	bool over;
+};
+
+static void sb_raw(struct sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->over || b->used + n >= b->len) {
+		b->over = true;
+		return;
+	}
+	memcpy(b->p + b->used, s, n + 1);
+	b->used += n;
+}
+
+/* value, with ';', '%', control and non-ASCII bytes percent-encoded */
+static void sb_val(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+		char e[4];
+
+		if (c < 0x20 || c >= 0x7f || c == ';' || c == '%')
+			snprintf(e, sizeof(e), "%%%02X", c);
+		else
+			e[0] = c, e[1] = '\0';
+		sb_raw(b, e);
+	}
+}
+
+static void sb_field(struct sbuf *b, const char *name, const char *val)
+{
+	sb_raw(b, ";");
+	sb_raw(b, name);
+	sb_raw(b, "=");
+	sb_val(b, val);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
+{
+	struct rtcache_sha256 c;
+	struct sbuf b = { key, len, 0, false };
+	char hexd[65], num[64];
+	uint8_t d[32], n8[8];
+	struct utsname u;
+	size_t i;
+
+	if (!p || !p->kernel_release || !p->headers_release || !p->compiler || !len)
+		return -EINVAL;
+	key[0] = '\0';
+	sb_raw(&b, "bpfport-rtcache-v1");
+	sb_field(&b, "release", p->kernel_release);
+	sb_field(&b, "uname-v", p->kernel_version ? p->kernel_version : "");
+	sb_field(&b, "config", p->config_hash ? p->config_hash : "no-config");
+	snprintf(num, sizeof(num), "%u", p->headers_version_code);
+	sb_raw(&b, ";headers=");
+	sb_val(&b, p->headers_release);
+	sb_raw(&b, "/");
+	sb_raw(&b, num);
+	sb_field(&b, "arch", p->arch ? p->arch : uname(&u) ? "unknown" : u.machine);
+
+	/* name, length and bytes of each source: no two different sets hash
+	 * the same input */
+	rtcache_sha256_init(&c);
+	for (i = 0; i < p->source_cnt; i++) {
+		const char *name = p->sources[i].name ? p->sources[i].name : "";
+
+		rtcache_sha256_update(&c, name, strlen(name) + 1);
+		put_le64(n8, p->sources[i].size);
+		rtcache_sha256_update(&c, n8, 8);
+		rtcache_sha256_update(&c, p->sources[i].data, p->sources[i].size);
+	}
+	rtcache_sha256_final(&c, d);
+	hex(d, 32, hexd);
+	sb_raw(&b, ";source=sha256:");
+	sb_raw(&b, hexd);
+
+	rtcache_sha256_init(&c);
+	for (i = 0; i < p->flag_cnt; i++)
+		rtcache_sha256_update(&c, p->flags[i], strlen(p->flags[i]) + 1);
+	rtcache_sha256_final(&c, d);
+	hex(d, 32, hexd);
+	sb_raw(&b, ";flags=sha256:");
+	sb_raw(&b, hexd);
+	sb_field(&b, "compiler", p->compiler);
+	if (b.over || b.used >= MAX_KEY) {
+		key[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+uint64_t rtcache_key_hash(const char *key)
+{
+	uint8_t d[32];
+	uint64_t h = 0;
+
+	rtcache_sha256(key, strlen(key), d);
+	for (int i = 0; i < 8; i++)
+		h = (h << 8) | d[i];
+	return h;
+}
+
+void rtcache_entry_name(const char *key, char name[24])
+{
+	snprintf(name, 24, "%016" PRIx64 ".obj", rtcache_key_hash(key));
+}
+
+static bool is_entry_name(const char *n)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	return !strcmp(n + 16, ".obj");
+}
+
+int rtcache_config_hash(const char *path, const char *release, char *out,
+			size_t len)
+{
+	const char *root = getenv(KHEADERS_SYSROOT_ENV);
+	char buf[1 << 16], p[PATH_MAX + 64], hexd[65];
+	struct rtcache_sha256 c;
+	struct utsname u;
+	uint8_t d[32];
+	gzFile f;
+	int n;
+
+	if (!path) {
+		if (!release) {
+			if (uname(&u))
+				return -errno;
+			release = u.release;
+		}
+		snprintf(p, sizeof(p), "%s/boot/config-%s", root ? root : "", release);
+		if (access(p, F_OK))
+			snprintf(p, sizeof(p), "/proc/config.gz");
+		if (access(p, F_OK)) {
+			snprintf(out, len, "no-config");
+			return 0;
+		}
+		path = p;
+	}
+	errno = 0;
+	f = gzopen(path, "rb");	/* reads plain files too */
+	if (!f)
+		return errno ? -errno : -ENOMEM;
+	rtcache_sha256_init(&c);
+	while ((n = gzread(f, buf, sizeof(buf))) > 0)
+		rtcache_sha256_update(&c, buf, n);
+	if (n < 0) {
+		gzclose(f);
+		return -EIO;
+	}
+	gzclose(f);
+	rtcache_sha256_final(&c, d);
+	hex(d, 32, hexd);
+	if (snprintf(out, len, "sha256:%s", hexd) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* ---- the directory ---- */
+
+static int mkdir_parents(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, dir, n + 1);
+	for (i = 1; i < n; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -errno;
+		p[i] = '/';
+	}
+	return 0;
+}
+
+int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
+{
+	char path[PATH_MAX], anc[PATH_MAX];
+	uid_t euid = geteuid();
+	struct stat st;
+	int fd, cur, ret;
+	size_t n;
+
+	*dirfd = -1;
+	if (!dir || !*dir)
+		dir = RTCACHE_DEFAULT_DIR;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof(path)) {
+		seterr(err, errlen, "cache dir path too long: use a shorter --cache-dir");
+		return -ENAMETOOLONG;
+	}
+	memcpy(path, dir, n);
+	path[n] = '\0';
+
+	if (lstat(path, &st) && errno == ENOENT) {
+		ret = mkdir_parents(path);
+		if (ret || (mkdir(path, 0700) && errno != EEXIST)) {
+			ret = ret ? ret : -errno;
+			seterr(err, errlen, "cannot create cache dir %s: %s: create it (mode 0700, owned by root) or use --cache-dir",
+			       path, strerror(-ret));
+			return ret;
+		}
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP || (!lstat(path, &st) && S_ISLNK(st.st_mode))) {
+			seterr(err, errlen, "cache dir %s is a symlink: a loader running as root must not follow it to objects others could plant; use the real directory or --cache-dir",
+			       path);
+			return -EPERM;
+		}
+		seterr(err, errlen, "cannot open cache dir %s: %s: fix it or use --cache-dir",
+		       path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (st.st_uid != euid) {
+		seterr(err, errlen, "cache dir %s is owned by uid %u, not by uid %u (root): a loader running as root must not load objects others could plant; chown it or use --cache-dir",
+		       path, (unsigned int)st.st_uid, (unsigned int)euid);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		seterr(err, errlen, "cache dir %s is writable by group/other (mode %04o): a loader running as root must not load objects others could plant; chmod 700 it or use --cache-dir",
+		       path, (unsigned int)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+
+	/* every ancestor, physically (".."): one others could write could
+	 * have the directory swapped under us (a sticky one, like /tmp, not) */
+	if (!realpath(path, anc))
+		snprintf(anc, sizeof(anc), "%s", path);
+	cur = dup(fd);
+	ret = cur < 0 ? -errno : 0;
+	while (!ret) {
+		struct stat cst, pst;
+		int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *slash = strrchr(anc, '/');
+
+		if (up < 0 || fstat(cur, &cst) || fstat(up, &pst)) {
+			ret = -errno;
+			if (up >= 0)
+				close(up);
+			break;
+		}
+		close(cur);
+		cur = up;
+		if (pst.st_dev == cst.st_dev && pst.st_ino == cst.st_ino)
+			break;	/* "/" */
+		if (slash)
+			*(slash == anc ? slash + 1 : slash) = '\0';
+		if (pst.st_uid != 0 && pst.st_uid != euid) {
+			seterr(err, errlen, "cache dir %s is inside %s, owned by uid %u: its owner could replace the cache; use a --cache-dir whose parents belong to root",
+			       path, anc, (unsigned int)pst.st_uid);
+			ret = -EPERM;
+		} else if ((pst.st_mode & (S_IWGRP | S_IWOTH)) && !(pst.st_mode & S_ISVTX)) {
+			seterr(err, errlen, "cache dir %s is inside %s, writable by group/other (mode %04o): others could replace the cache; chmod go-w it or use --cache-dir",
+			       path, anc, (unsigned int)(pst.st_mode & 07777));
+			ret = -EPERM;
+		}
+	}
+	if (cur >= 0)
+		close(cur);
+	if (ret) {
+		if (ret != -EPERM)
+			seterr(err, errlen, "cannot check the parents of cache dir %s: %s",
+			       path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	*dirfd = fd;
+	return 0;
+}
+
+/* ---- the lock ---- */
+
+/* the lock this thread holds (flock is per open file: a second flock on
+ * another descriptor of the same file would wait for ourselves) */
+static __thread struct {
+	bool held;
+	dev_t dir_dev, lock_dev;
+	ino_t dir_ino, lock_ino;
+} held;
+
+static bool held_for(int dirfd)
+{
+	struct stat st;
+
+	return held.held && !fstat(dirfd, &st) && st.st_dev == held.dir_dev &&
+	       st.st_ino == held.dir_ino;
+}
+
+int rtcache_lock(int dirfd, int *lockfd)
+{
+	struct stat dst, lst;
+	int fd, ret;
+
+	*lockfd = -1;
+	if (held_for(dirfd))
+		return -EDEADLK;
+	fd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while ((ret = flock(fd, LOCK_EX)) && errno == EINTR)
+		;
+	if (ret || fstat(dirfd, &dst) || fstat(fd, &lst)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	held.held = true;
+	held.dir_dev = dst.st_dev;
+	held.dir_ino = dst.st_ino;
+	held.lock_dev = lst.st_dev;
+	held.lock_ino = lst.st_ino;
+	*lockfd = fd;
+	return 0;
+}
+
+int rtcache_unlock(int lockfd)
+{
+	struct stat st;
+
+	if (lockfd < 0)
+		return -EBADF;
+	if (held.held && !fstat(lockfd, &st) && st.st_dev == held.lock_dev &&
+	    st.st_ino == held.lock_ino)
+		held.held = false;
+	return close(lockfd) ? -errno : 0;	/* closing drops the flock */
+}
+
+/* ---- entries ---- */
+
+/* Reads and checks entry @name. On success *key_out and *obj_out are
+ * malloc'ed. */
+static int entry_read(int dirfd, const char *name, char **key_out,
+		      void **obj_out, size_t *size_out, time_t *mtime,
+		      char *why, size_t wlen)
+{
+	uint8_t *buf = NULL;
+	uint64_t osize;
+	uint32_t klen;
+	struct stat st;
+	size_t got = 0;
+	int fd, ret;
+
+	*key_out = NULL;
+	*obj_out = NULL;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP) {
+			snprintf(why, wlen, "cache entry %s is a symlink", name);
+			return -EBADMSG;
+		}
+		snprintf(why, wlen, "cache entry %s: %s", name, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	*mtime = st.st_mtime;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, wlen, "cache entry %s is not a regular file", name);
+		ret = -EBADMSG;
+		goto out;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(why, wlen, "cache entry %s is owned by uid %u (mode %04o), not ours alone: remove it (bpfport cache clear)",
+			 name, (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));
+		ret = -EPERM;
+		goto out;
+	}
+	if (st.st_size < HDR_SIZE ||
+	    (uint64_t)st.st_size > HDR_SIZE + MAX_KEY + (uint64_t)RTCACHE_MAX_OBJ) {
+		snprintf(why, wlen, "cache entry %s has a bad size (%lld bytes)",
+			 name, (long long)st.st_size);
+		ret = -EBADMSG;
+		goto out;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ret = r < 0 ? -errno : -EBADMSG;
+			snprintf(why, wlen, "cache entry %s: %s", name,
+				 r < 0 ? strerror(errno) : "shrank while read");
+			goto out;
+		}
+		got += r;
+	}
+	klen = get_le32(buf + 12);
+	osize = get_le64(buf + 16);
+	if (memcmp(buf, magic, sizeof(magic)) || get_le32(buf + 8) != HDR_SIZE) {
+		snprintf(why, wlen, "cache entry %s has a bad header", name);
+		ret = -EBADMSG;
+	} else if (klen > MAX_KEY || !osize || osize > RTCACHE_MAX_OBJ ||
+		   HDR_SIZE + (uint64_t)klen + osize != (uint64_t)st.st_size) {
+		snprintf(why, wlen, "cache entry %s is truncated or has trailing data (%lld bytes, header says %llu)",
+			 name, (long long)st.st_size,
+			 (unsigned long long)(HDR_SIZE + (uint64_t)klen + osize));
+		ret = -EBADMSG;
+	} else if (crc32(0, buf + HDR_SIZE, klen) != get_le32(buf + 24) ||
+		   crc32(0, buf + HDR_SIZE + klen, osize) != get_le32(buf + 28)) {
+		snprintf(why, wlen, "cache entry %s fails its checksum", name);
+		ret = -EBADMSG;
+	} else {
+		ret = -ENOMEM;
+		*key_out = strndup((char *)buf + HDR_SIZE, klen);
+		*obj_out = malloc(osize);
+		if (*key_out && *obj_out) {
+			memcpy(*obj_out, buf + HDR_SIZE + klen, osize);
+			*size_out = osize;
+			ret = 0;
+		}
+	}
+out:
+	if (ret) {
+		free(*key_out);
+		free(*obj_out);
+		*key_out = NULL;
+		*obj_out = NULL;
+	}
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int rtcache_get(int dirfd, const char *key, void **obj, size_t *size,
+		char *err, size_t errlen)
+{
+	char name[24], why[256], *stored;
+	time_t mtime;
+	void *data;
+	size_t n;
+	int ret;
+
+	*obj = NULL;
+	*size = 0;
+	rtcache_entry_name(key, name);
+	ret = entry_read(dirfd, name, &stored, &data, &n, &mtime, why, sizeof(why));
+	if (ret == -ENOENT) {
+		seterr(err, errlen, "no cache entry %s: compile and put it", name);
+		return ret;
+	}
+	if (ret) {
+		seterr(err, errlen, "%s%s", why,
+		       ret == -EBADMSG ? ": recompile (put replaces it)" : "");
+		return ret;
+	}
+	if (strcmp(stored, key)) {
+		seterr(err, errlen, "cache entry %s holds another key (a hash collision or a forged file): recompile (put replaces it)",
+		       name);
+		free(stored);
+		free(data);
+		return -EBADMSG;
+	}
+	free(stored);
+	*obj = data;
+	*size = n;
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		c += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int rtcache_put(int dirfd, const char *key, const void *obj, size_t size,
+		char *err, size_t errlen)
+{
+	static unsigned int counter;
+	size_t klen = strlen(key);
+	char name[24], tmp[64];
+	uint8_t hdr[HDR_SIZE];
+	int fd, lockfd = -1, ret;
+
+	if (!size || size > RTCACHE_MAX_OBJ || klen > MAX_KEY) {
+		seterr(err, errlen, "cache put: object of %zu bytes or key of %zu bytes out of range",
+		       size, klen);
+		return -EINVAL;
+	}
+	rtcache_entry_name(key, name);
+	if (!held_for(dirfd)) {
+		ret = rtcache_lock(dirfd, &lockfd);
+		if (ret) {
+			seterr(err, errlen, "cannot lock the cache dir: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	memcpy(hdr, magic, sizeof(magic));
+	put_le32(hdr + 8, HDR_SIZE);
+	put_le32(hdr + 12, (uint32_t)klen);
+	put_le64(hdr + 16, size);
+	put_le32(hdr + 24, (uint32_t)crc32(0, (const Bytef *)key, klen));
+	put_le32(hdr + 28, (uint32_t)crc32(0, obj, size));
+	put_le64(hdr + 32, (uint64_t)time(NULL));
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%.16s-%d-%u", name, (int)getpid(),
+		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		seterr(err, errlen, "cannot create a cache entry: %s: check the cache dir",
+		       strerror(errno));
+		goto out;
+	}
+	ret = write_all(fd, hdr, sizeof(hdr));
+	if (!ret)
+		ret = write_all(fd, key, klen);
+	if (!ret)
+		ret = write_all(fd, obj, size);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && renameat(dirfd, tmp, dirfd, name))
+		ret = -errno;
+	if (ret) {
+		unlinkat(dirfd, tmp, 0);
+		seterr(err, errlen, "cannot write cache entry %s: %s: check the space and the cache dir",
+		       name, strerror(-ret));
+		goto out;
+	}
+	fsync(dirfd);	/* the rename itself */
+out:
+	if (lockfd >= 0)
+		rtcache_unlock(lockfd);
+	return ret;
+}
+
+/* A fresh directory stream (not sharing dirfd's offset). */
+static DIR *open_stream(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+int rtcache_list(int dirfd, rtcache_list_fn fn, void *ctx)
+{
+	struct dirent *de;
+	int cnt = 0, ret = 0;
+	DIR *d = open_stream(dirfd);
+
+	if (!d)
+		return -errno;
+	while (!ret && (de = readdir(d))) {
+		struct rtcache_entry e = { .file = de->d_name };
+		char why[256], *key;
+		void *obj;
+		size_t size = 0;
+
+		if (!is_entry_name(de->d_name))
+			continue;
+		e.status = entry_read(dirfd, de->d_name, &key, &obj, &size,
+				      &e.mtime, why, sizeof(why));
+		e.key = key;
+		e.size = size;
+		cnt++;
+		if (fn)
+			ret = fn(&e, ctx);
+		free(key);
+		free(obj);
+	}
+	closedir(d);
+	return ret ? ret : cnt;
+}
+
+int rtcache_clear(int dirfd)
+{
+	struct dirent *de;
+	int lockfd = -1, cnt = 0, ret = 0;
+	DIR *d;
+
+	if (!held_for(dirfd)) {
+		ret = rtcache_lock(dirfd, &lockfd);
+		if (ret)
+			return ret;
+	}
+	d = open_stream(dirfd);
+	if (!d) {
+		ret = -errno;
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		if (!is_entry_name(de->d_name) && strncmp(de->d_name, ".tmp-", 5))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0)) {
+			if (errno != ENOENT && !ret)
+				ret = -errno;
+			continue;
+		}
+		if (is_entry_name(de->d_name))
+			cnt++;
+	}
+	closedir(d);
+out:
+	if (lockfd >= 0)
+		rtcache_unlock(lockfd);
+	return ret ? ret : cnt;
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Runtime mode: the same bpf/ *.bpf.c sources (embedded), compiled against
+ * the running kernel's headers by the runtime compiler (a forked, capped
+ * child that alone maps LLVM), cached on disk, then loaded like the CO-RE
+ * objects, without any BTF of the kernel.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpfport/rtc.h>
+
+#include "internal.h"
+#include "kheaders.h"
+#include "rtcache.h"
+#include "tpformat.h"
+
+
+/* Tracepoint records the probes read, generated from tracefs. */
+static const struct {
+	const char *cat, *event;
+} tp_records[] = {
+	{ "sched", "sched_process_exec" },
+	{ "sched", "sched_process_fork" },
+	{ "sock", "inet_sock_set_state" },
+};
+
+void runtime_objs_free(struct runtime_objs *ro)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ro->obj); i++) {
+		free(ro->obj[i]);
+		ro->obj[i] = NULL;
+	}
+	ro->active = false;
+}
+
+/* bpfport_tp.h: one struct per tracepoint this kernel has. */
+static int gen_tp_header(char **out, char *err, size_t errlen)
+{
+	const char *tracefs = tracefs_path();
+	size_t len = 0, i;
+	char *text = NULL;
+
+	if (!tracefs) {
+		snprintf(err, errlen, "tracefs is not mounted: the tracepoint records come from its format files");
+		return -ENOENT;
+	}
+	text = strdup("/* generated from tracefs format files by bpfport */\n");
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	for (i = 0; i < ARRAY_SIZE(tp_records); i++) {
+		char name[128], *c = NULL, why[256];
+		char *n;
+		size_t cl;
+
+		snprintf(name, sizeof(name), "trace_event_raw_%s", tp_records[i].event);
+		if (tpformat_struct(tracefs, tp_records[i].cat, tp_records[i].event,
+				    name, &c, why, sizeof(why))) {
+			pr_debug("runtime: no record for %s: %s\n", tp_records[i].event, why);
+			continue;	/* that probe's compile will say so */
+		}
+		cl = strlen(c);
+		n = realloc(text, len + cl + 2);
+		if (!n) {
+			free(c);
+			free(text);
+			return -ENOMEM;
+		}
+		text = n;
+		memcpy(text + len, c, cl);
+		text[len + cl] = '\n';
+		text[len + cl + 1] = '\0';
+		len += cl + 1;
+		free(c);
+	}
+	*out = text;
+	return 0;
+}
+
+/* The first error line of clang's diagnostics, for a one-line reason. */
+static void first_error(const char *diag, char *buf, size_t len)
+{
+	const char *p = diag ? strstr(diag, "error:") : NULL, *b, *e;
+
+	if (!p) {
+		snprintf(buf, len, "%s", diag && *diag ? diag : "no diagnostics");
+		return;
+	}
+	for (b = p; b > diag && b[-1] != '\n'; b--)
+		;
+	e = strchr(p, '\n');
+	snprintf(buf, len, "%.*s", (int)(e ? e - b : (long)strlen(b)), b);
+}
+
+int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
+		    struct runtime_objs *ro, const char **reason, char *detail,
+		    size_t dlen)
+{
+	static const char *const defines[] = { "BPFPORT_RUNTIME" };
+	struct rtcache_blob blobs[64];
+	struct rtc_file files[64];
+	struct kheaders kh;
+	struct utsname u;
+	char err[512], cfg_hash[80] = "", compiler[256];
+	char *tp = NULL, key[4096];
+	const char *p, *cache_dir;
+	size_t nfiles = 0, i;
+	int dirfd = -1, lockfd = -1, ret;
+
+	memset(ro, 0, sizeof(*ro));
+	*reason = NULL;
+	uname(&u);
+
+	p = o->kernel_headers ? o->kernel_headers : NULL;
+	ret = kheaders_find(p, NULL, &kh, err, sizeof(err));
+	if (ret) {
+		*reason = R_NO_HEADERS;
+		snprintf(detail, dlen, "%s", err);
+		return ret;
+	}
+	snprintf(ro->headers, sizeof(ro->headers), "%s", kh.dir);
+	ro->headers_source = kh.source;
+	p = getenv("BPFPORT_ALLOW_HEADERS_MISMATCH");	/* tests only */
+	if (!(p && *p && strcmp(p, "0")) &&
+	    kheaders_check_release(&kh, u.release, err, sizeof(err))) {
+		*reason = R_HEADERS_MISMATCH;
+		snprintf(detail, dlen, "%s", err);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!rtc_plugin_available(o->rtc_plugin, err, sizeof(err))) {
+		*reason = R_RUNTIME_NOT_INSTALLED;
+		snprintf(detail, dlen, "%s", err);
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = gen_tp_header(&tp, err, sizeof(err));
+	if (ret) {
+		*reason = R_COMPILE_FAILED;
+		snprintf(detail, dlen, "%s", err);
+		goto out;
+	}
+
+	for (i = 0; i < embedded_source_cnt && nfiles < ARRAY_SIZE(files) - 1; i++) {
+		files[nfiles] = (struct rtc_file){ embedded_sources[i].name,
+			embedded_sources[i].start,
+			(size_t)(embedded_sources[i].end - embedded_sources[i].start) };
+		blobs[nfiles] = (struct rtcache_blob){ files[nfiles].name,
+			files[nfiles].data, files[nfiles].size };
+		nfiles++;
+	}
+	files[nfiles] = (struct rtc_file){ "bpfport_tp.h", tp, strlen(tp) };
+	blobs[nfiles] = (struct rtcache_blob){ "bpfport_tp.h", tp, strlen(tp) };
+	nfiles++;
+
+	cache_dir = o->cache_dir ? o->cache_dir : getenv("BPFPORT_CACHE_DIR");
+	if (!cache_dir || !*cache_dir)
+		cache_dir = RTCACHE_DEFAULT_DIR;
+	ret = rtcache_open_dir(cache_dir, &dirfd, err, sizeof(err));
+	if (ret) {
+		*reason = R_CACHE_UNSAFE;
+		snprintf(detail, dlen, "%s", err);
+		goto out;
+	}
+	snprintf(ro->cache_dir, sizeof(ro->cache_dir), "%s", cache_dir);
+	if (rtcache_config_hash(NULL, u.release, cfg_hash, sizeof(cfg_hash)))
+		cfg_hash[0] = '\0';
+	{
+		/* the compiler's identity without starting it: LLVM's version
+		 * and the plugin file itself */
+		char plugin[4096];
+		struct stat st = {};
+
+		if (rtc_plugin_path(o->rtc_plugin, plugin, sizeof(plugin)))
+			stat(plugin, &st);
+		snprintf(compiler, sizeof(compiler), "rtc plugin %lld bytes, mtime %lld",
+			 (long long)st.st_size, (long long)st.st_mtime);
+	}
+
+	/* two agents starting together compile once: the second waits here,
+	 * then finds the first one's objects */
+	ret = rtcache_lock(dirfd, &lockfd);
+	if (ret) {
+		*reason = R_CACHE_UNSAFE;
+		snprintf(detail, dlen, "cache %s: cannot lock: %s", cache_dir, strerror(-ret));
+		goto out;
+	}
+	ro->all_cached = true;
+	for (i = 0; i < probe_cnt; i++) {
+		const char *flags[] = { "-DBPFPORT_RUNTIME", "-mcpu=v2", NULL };
+		char main_file[64], *diag = NULL;
+		struct rtcache_key_parts kp = {
+			.kernel_release = u.release, .kernel_version = u.version,
+			.config_hash = cfg_hash[0] ? cfg_hash : NULL,
+			.headers_release = kh.release,
+			.headers_version_code = kh.version_code,
+			.sources = blobs, .source_cnt = nfiles,
+			.flags = flags, .flag_cnt = 3, .compiler = compiler,
+		};
+		struct rtc_stats stats = { .sz = sizeof(stats) };
+		unsigned long timeout = 0;
+
+		if (!(mask & (1u << i)))
+			continue;
+		snprintf(main_file, sizeof(main_file), "%s.bpf.c", probe_table[i].name);
+		flags[2] = main_file;
+		rtcache_key(&kp, key, sizeof(key));
+		ret = rtcache_get(dirfd, key, &ro->obj[i], &ro->size[i], err, sizeof(err));
+		if (!ret) {
+			ro->from_cache[i] = true;
+			ro->any_cached = true;
+			continue;
+		}
+		if (ret == -EBADMSG)
+			pr_warn("runtime: cache entry for %s is corrupt, compiling again: %s\n",
+				probe_table[i].name, err);
+		ro->all_cached = false;
+		p = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
+		if (p && *p)
+			timeout = strtoul(p, NULL, 10);
+		{
+			RTC_OPTS(ropts, .main_file = main_file, .files = files,
+				 .file_cnt = nfiles, .defines = defines, .define_cnt = 1,
+				 .kernel_headers_dir = kh.dir,
+				 .timeout_ms = timeout ? timeout : o->compile_timeout_ms,
+				 .plugin_path = o->rtc_plugin, .stats = &stats);
+
+			ret = rtc_compile(&ropts, &ro->obj[i], &ro->size[i], &diag);
+		}
+		if (ret && probe_table[i].optional) {
+			/* an optional probe that does not compile here is
+			 * recorded as missing, like one that cannot attach */
+			char line[512];
+
+			first_error(diag, line, sizeof(line));
+			ro->skip_reason[i] = R_COMPILE_FAILED;
+			snprintf(ro->skip_detail[i], sizeof(ro->skip_detail[i]),
+				 "%s: %s", main_file, line);
+			free(diag);
+			ret = 0;
+			continue;
+		}
+		if (ret) {
+			char line[512];
+
+			*reason = ret == -RTC_ERR_TIMEOUT ? R_COMPILE_TIMEOUT :
+				  ret == -RTC_ERR_CRASHED ? R_COMPILE_CRASHED :
+				  ret == -RTC_ERR_OOM ? R_COMPILE_OOM :
+				  ret == -RTC_ERR_NO_PLUGIN ? R_RUNTIME_NOT_INSTALLED :
+				  R_COMPILE_FAILED;
+			first_error(diag, line, sizeof(line));
+			snprintf(detail, dlen, "%s against %s: %s: %s", main_file, kh.dir,
+				 rtc_strerror(ret), line);
+			free(diag);
+			goto out;
+		}
+		free(diag);
+		pr_info("runtime: compiled %s against %s in %.2f s (child peak RSS %ld MiB)\n",
+			main_file, kh.dir, stats.wall_us / 1e6, stats.child_maxrss_kib / 1024);
+		if (rtcache_put(dirfd, key, ro->obj[i], ro->size[i], err, sizeof(err)))
+			pr_warn("runtime: not cached: %s\n", err);
+	}
+	ret = 0;
+out:
+	if (lockfd >= 0)
+		rtcache_unlock(lockfd);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(tp);
+	kheaders_cleanup(&kh);
+	if (ret)
+		runtime_objs_free(ro);
+	return ret;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * librtc: compile BPF C sources into a BPF ELF object, in memory, with
+ * clang/LLVM -- without ever mapping LLVM into the calling process.
+ *
+ * Every compile runs in a forked child, capped in address space and time,
+ * which dlopen()s the LLVM-linked plugin (librtc_llvm.so), compiles, sends
+ * the object and the diagnostics back over a pipe and exits. A crash, an
+ * out-of-memory or a hang of the compiler costs the caller one error code,
+ * and the caller's memory stays as it was. Without the plugin installed
+ * the library still links and answers RTC_ERR_NO_PLUGIN.
+ *
+ * Conventions (after libbpf): ints are 0 or a negative errno, private
+ * causes in the RTC_ERR_* range (rtc_strerror() names them); pointers are
+ * NULL with errno set. The library never prints.
+ *
+ * Thread safety: calls are independent. The child is created with fork():
+ * call it while no other thread of the process is inside dlopen() (glibc
+ * resets the malloc locks in the child, not the loader's); a child wedged
+ * on an inherited lock ends as RTC_ERR_TIMEOUT.
+ */
+#ifndef BPFPORT_RTC_H
+#define BPFPORT_RTC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RTC_API __attribute__((visibility("default")))
+
+/* Private error range, returned negated (like libbpf's LIBBPF_ERRNO__*). */
+enum rtc_errno {
+	RTC_ERR_START = 4200,
+	RTC_ERR_CRASHED = RTC_ERR_START, /* "compile-crashed": the child died of a signal */
+	RTC_ERR_OOM,		/* "compile-oom": address space cap (or OOM killer) */
+	RTC_ERR_TIMEOUT,	/* "compile-timeout": killed after timeout_ms */
+	RTC_ERR_FAILED,		/* "compile-failed": the diagnostics say why */
+	RTC_ERR_NO_PLUGIN,	/* "runtime compilation is not installed" */
+	RTC_ERR_END,
+};
+
+/*
+ * One source file held in memory. A relative name lives under
+ * RTC_VIRTUAL_DIR ("exec.bpf.c" is "/rtc/exec.bpf.c", "bpf/bpf_helpers.h"
+ * is "/rtc/bpf/bpf_helpers.h"); that directory is searched (-I) right after
+ * include_dirs, so quoted and <bpf/...> includes of in-memory files both
+ * resolve. An absolute name overlays the real file system at that path.
+ */
+struct rtc_file {
+	const char *name;
+	const void *data;
+	size_t size;
+};
+
+#define RTC_VIRTUAL_DIR "/rtc"
+
+/* rtc_opts.flags */
+enum rtc_flags {
+	/* No -g: no .BTF in the object. libbpf cannot open an object whose
+	 * maps are BTF-defined (__uint/__type in SEC(".maps")) without it. */
+	RTC_F_NO_BTF = 1U << 0,
+};
+
+/* Measurements of one compile (optional output, rtc_opts.stats). */
+struct rtc_stats {
+	size_t sz;			/* sizeof(struct rtc_stats), set by the caller */
+	unsigned long wall_us;		/* fork to reap */
+	unsigned long cpu_us;		/* child user + system time */
+	long child_maxrss_kib;		/* child peak RSS */
+	unsigned long as_budget_bytes;	/* address space the child could add */
+};
+
+struct rtc_opts {
+	size_t sz;			/* sizeof(struct rtc_opts) */
+	/* Name of the file to compile: one of files[] by name, else a path
+	 * on disk. Required. */
+	const char *main_file;
+	const struct rtc_file *files;
+	size_t file_cnt;
+	const char *const *include_dirs;	/* -I, in this order */
+	size_t include_dir_cnt;
+	const char *const *system_include_dirs;	/* -isystem, in this order */
+	size_t system_include_dir_cnt;
+	const char *const *defines;		/* "NAME" or "NAME=VALUE" */
+	size_t define_cnt;
+	/* clang driver flags, added last (e.g. "-Wall", "-Werror"). The
+	 * front end runs for the host triple, so -target/-mcpu do not belong
+	 * here: see mcpu. */
+	const char *const *argv_extra;
+	size_t argc_extra;
+	/*
+	 * Kernel headers (what /lib/modules/R/build points to, e.g. Debian's
+	 * linux-headers-R-amd64; its -common half is found from its Makefile).
+	 * When set: -nostdinc and Kbuild's include order, -include kconfig.h,
+	 * -D__KERNEL__ -D__BPF_TRACING__ -D__TARGET_ARCH_<arch>
+	 * -DKBUILD_MODNAME="rtc", and the warnings kernel headers give under
+	 * clang are off. NULL: the host's system headers (/usr/include).
+	 */
+	const char *kernel_headers_dir;
+	/* BPF CPU (generic, v1, v2, v3; an unknown one fails the compile):
+	 * NULL is "v2", which runs on 4.18+ */
+	const char *mcpu;
+	unsigned int flags;		/* enum rtc_flags */
+	/* Address space the child may add to what the process had mapped
+	 * when it forked (RLIMIT_AS is set to the sum). 0: 1 GiB. No cap
+	 * in a process under AddressSanitizer (ASan and RLIMIT_AS do not
+	 * mix). Loading LLVM alone takes ~200 MiB of it. */
+	unsigned long as_limit_bytes;
+	unsigned int timeout_ms;	/* 0: 60000 */
+	/* librtc_llvm.so. NULL: next to the executable, then the installed
+	 * libdir (rtc_plugin_path()). */
+	const char *plugin_path;
+	struct rtc_stats *stats;	/* optional output */
+};
+
+#define RTC_OPTS(NAME, ...)						\
+	struct rtc_opts NAME = {					\
+		.sz = sizeof(struct rtc_opts),				\
+		__VA_ARGS__						\
+	}
+
+/*
+ * Compiles o->main_file into a BPF ELF object (-O2, BTF unless
+ * RTC_F_NO_BTF, host-triple front end retargeted to bpfel/bpfeb).
+ *
+ * On 0, *obj (free()) holds *obj_sz bytes of ELF. *diag, when diag is not
+ * NULL, is set on success and failure alike to a malloc()ed NUL-terminated
+ * text (warnings, errors, what happened to the child; possibly empty) or
+ * NULL if even that could not be allocated; free() it.
+ *
+ * Returns 0, -EINVAL (bad opts), -ENOENT (kernel_headers_dir is not a
+ * configured kernel header tree: *diag says what is missing), -ENOMEM,
+ * -EINTR (the child got SIGINT/SIGTERM/SIGHUP/SIGQUIT, e.g. a Ctrl-C to the
+ * process group), another -errno (fork, pipe), or -RTC_ERR_FAILED,
+ * -RTC_ERR_CRASHED, -RTC_ERR_OOM (also for a child SIGKILLed by someone
+ * else: the OOM killer), -RTC_ERR_TIMEOUT, -RTC_ERR_NO_PLUGIN.
+ */
+RTC_API int rtc_compile(const struct rtc_opts *o, void **obj, size_t *obj_sz,
+			char **diag);
+
+/* Name of an error: the RTC_ERR_* strings above, else strerror(). Takes
+ * err or -err. Never NULL. */
+RTC_API const char *rtc_strerror(int err);
+
+/*
+ * Writes the plugin path a compile with this plugin_path would use (NULL:
+ * the default search) into buf. Returns buf, or NULL with errno ENOENT when
+ * no candidate exists (buf then holds the installed path, for messages) or
+ * ENAMETOOLONG.
+ */
+RTC_API const char *rtc_plugin_path(const char *plugin_path, char *buf,
+				    size_t len);
+
+/*
+ * 1 when the plugin exists and loads (checked in a child, so that LLVM is
+ * not mapped here), else 0 and why (if not NULL) holds one line, e.g.
+ * "runtime compilation is not installed: /usr/lib/.../librtc_llvm.so
+ * missing" or the loader's error for a plugin whose LLVM libraries are
+ * missing.
+ */
+RTC_API int rtc_plugin_available(const char *plugin_path, char *why,
+				 size_t len);
+
+/*
+ * The compiler's identity for cache keys, obtained from the plugin in a
+ * child, e.g. "Debian clang version 14.0.6; LLVM 14.0.6; rtc-plugin 1".
+ * Returns buf, or NULL with errno set (ENOENT: no plugin).
+ */
+RTC_API const char *rtc_compiler_version(const char *plugin_path, char *buf,
+					 size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BPFPORT_RTC_H */
