@@ -86,6 +86,11 @@ static __always_inline void bpfport_emit(void *ctx, void *ev, __u64 size,
 	__u32 zero = 0;
 	long err;
 
+#ifdef BPFPORT_TEST_VERIFIER_REJECT
+	/* fault injection (tests): a context read far out of bounds, which
+	 * every verifier refuses */
+	size += *(volatile long *)((char *)ctx + 8192);
+#endif
 	if (rb)
 		err = bpf_ringbuf_output(&events_rb, ev, size, 0);
 	else

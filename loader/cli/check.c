@@ -14,9 +14,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <bpfport/rtc.h>
+
 #include "internal.h"
 #include "args.h"
 #include "cli.h"
+#include "kheaders.h"
+#include "rtcache.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -54,12 +60,63 @@ struct report {
 	int feat[FEAT_CNT];
 	struct bpfport *bp;		/* dry-run result, NULL if not run */
 	bool preflight;			/* --btf: answering for that kernel */
+	/* the runtime path, whatever mode auto picks */
+	bool rt_plugin;
+	char rt_plugin_why[512];
+	bool rt_headers, rt_match;
+	struct kheaders kh;
+	char rt_headers_why[1024];
+	const char *rt_cache_dir;
+	bool rt_cache_exists, rt_cache_ok;
+	int rt_cache_entries;
+	char rt_cache_why[512];
 	struct target_facts target;
 	char dry_err[512];
 	bool ok;
 	const char *mode;
 	const char *reason;
 };
+
+static int count_entry(const struct rtcache_entry *e, void *ctx)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Headers found and matching, plugin present, cache state: cheap facts,
+ * no compile (a compile happens in the dry run when auto gets there). */
+static void gather_runtime(struct report *r, const struct check_args *a)
+{
+	struct stat st;
+	int fd;
+
+	r->rt_plugin = rtc_plugin_available(NULL, r->rt_plugin_why,
+					    sizeof(r->rt_plugin_why));
+	r->rt_headers = !kheaders_find(a->btf.kernel_headers, NULL, &r->kh,
+				       r->rt_headers_why, sizeof(r->rt_headers_why));
+	if (r->rt_headers) {
+		r->rt_match = !kheaders_check_release(&r->kh, r->uts.release,
+						      r->rt_headers_why,
+						      sizeof(r->rt_headers_why));
+		kheaders_cleanup(&r->kh);
+	}
+	r->rt_cache_dir = a->btf.cache_dir ? a->btf.cache_dir : getenv("BPFPORT_CACHE_DIR");
+	if (!r->rt_cache_dir || !*r->rt_cache_dir)
+		r->rt_cache_dir = RTCACHE_DEFAULT_DIR;
+	r->rt_cache_exists = !lstat(r->rt_cache_dir, &st);
+	if (!r->rt_cache_exists) {
+		snprintf(r->rt_cache_why, sizeof(r->rt_cache_why),
+			 "absent: created on the first runtime start");
+		return;
+	}
+	if (!rtcache_open_dir(r->rt_cache_dir, &fd, r->rt_cache_why,
+			      sizeof(r->rt_cache_why))) {
+		r->rt_cache_ok = true;
+		rtcache_list(fd, count_entry, &r->rt_cache_entries);
+		close(fd);
+	}
+}
 
 static void gather(struct report *r, const struct check_args *a)
 {
@@ -97,6 +154,7 @@ static void gather(struct report *r, const struct check_args *a)
 			     i == FEAT_TRACEPOINTS ? feature_probe(i) : -EPERM;
 	r->bpf_syscall = r->feat[FEAT_BPF_SYSCALL];
 
+	gather_runtime(r, a);
 	r->mode = "none";
 	if (!r->priv_ok) {
 		r->reason = "no-privilege";
@@ -361,6 +419,39 @@ static void print_json(const struct report *r, bool pretty)
 	}
 	jw_end_array(&jw);
 
+	jw_key(&jw, "runtime");
+	jw_start_object(&jw);
+	jw_key(&jw, "plugin");
+	jw_start_object(&jw);
+	jw_kv_bool(&jw, "available", r->rt_plugin);
+	jw_kv_str(&jw, "detail", r->rt_plugin ? "" : r->rt_plugin_why);
+	jw_end_object(&jw);
+	jw_key(&jw, "headers");
+	jw_start_object(&jw);
+	jw_kv_bool(&jw, "found", r->rt_headers);
+	jw_key(&jw, "path");
+	if (r->rt_headers)
+		jw_string(&jw, r->kh.dir);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "release");
+	if (r->rt_headers)
+		jw_string(&jw, r->kh.release);
+	else
+		jw_null(&jw);
+	jw_kv_bool(&jw, "matching", r->rt_headers && r->rt_match);
+	jw_kv_str(&jw, "detail", r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
+	jw_end_object(&jw);
+	jw_key(&jw, "cache");
+	jw_start_object(&jw);
+	jw_kv_str(&jw, "dir", r->rt_cache_dir);
+	jw_kv_bool(&jw, "exists", r->rt_cache_exists);
+	jw_kv_bool(&jw, "usable", r->rt_cache_ok);
+	jw_kv_int(&jw, "entries", r->rt_cache_entries);
+	jw_kv_str(&jw, "detail", r->rt_cache_ok ? "" : r->rt_cache_why);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+
 	jw_key(&jw, "preflight");
 	if (r->preflight) {
 		jw_start_object(&jw);
@@ -455,6 +546,16 @@ static void print_text(const struct report *r)
 			printf("  %-12s %-4s %-18s %s\n", bpfport_mode_name(att[i].mode),
 			       att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
 	}
+	printf("Runtime compilation\n");
+	printf("  compiler plugin: %s\n", r->rt_plugin ? "installed" : r->rt_plugin_why);
+	printf("  kernel headers:  %s%s%s\n", r->rt_headers ? r->kh.dir : "",
+	       r->rt_headers ? (r->rt_match ? " (match the running kernel)" : ": ") : "",
+	       r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
+	printf("  cache:           %s: %s", r->rt_cache_dir,
+	       r->rt_cache_ok ? "" : r->rt_cache_why);
+	if (r->rt_cache_ok)
+		printf("%d entries", r->rt_cache_entries);
+	printf("\n");
 	if (r->preflight) {
 		printf("Preflight for %s (%s)\n", r->target.path,
 		       r->target.arch ? r->target.arch : "arch unknown");

@@ -112,8 +112,10 @@ static const char *classify_load_failure(int err, char *detail, size_t len)
 	const char *end;
 
 	libbpf_capture = false;
+	/* a poisoned CO-RE relocation (not the debug "relo #N: insn #M
+	 * against 'map'" lines every load prints) */
 	if (log_line("failed to resolve CO-RE relocation", detail, len) ||
-	    log_line("relo #", detail, len) ||
+	    log_line("w/ invalid insn", detail, len) ||
 	    log_line("unknown#195896080", detail, len))
 		return R_RELOCATION_FAILED;
 	end = strstr(libbpf_log, "-- END PROG LOAD LOG --");

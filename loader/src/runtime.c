@@ -102,7 +102,9 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		    struct runtime_objs *ro, const char **reason, char *detail,
 		    size_t dlen)
 {
-	static const char *const defines[] = { "BPFPORT_RUNTIME" };
+	const char *defines[8] = { "BPFPORT_RUNTIME" };
+	size_t define_cnt = 1;
+	char test_defs[256] = "";
 	struct rtcache_blob blobs[64];
 	struct rtc_file files[64];
 	struct kheaders kh;
@@ -116,6 +118,17 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	memset(ro, 0, sizeof(*ro));
 	*reason = NULL;
 	uname(&u);
+	/* fault injection for the tests: extra defines, e.g. the one that
+	 * makes the objects fail the verifier (common.bpf.h) */
+	p = getenv("BPFPORT_TEST_DEFINES");
+	if (p && *p) {
+		char *save, *tok;
+
+		snprintf(test_defs, sizeof(test_defs), "%s", p);
+		for (tok = strtok_r(test_defs, ",", &save); tok && define_cnt < ARRAY_SIZE(defines);
+		     tok = strtok_r(NULL, ",", &save))
+			defines[define_cnt++] = tok;
+	}
 
 	p = o->kernel_headers ? o->kernel_headers : NULL;
 	ret = kheaders_find(p, NULL, &kh, err, sizeof(err));
@@ -193,7 +206,8 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	}
 	ro->all_cached = true;
 	for (i = 0; i < probe_cnt; i++) {
-		const char *flags[] = { "-DBPFPORT_RUNTIME", "-mcpu=v2", NULL };
+		const char *flags[] = { "-DBPFPORT_RUNTIME", "-mcpu=v2", NULL,
+					getenv("BPFPORT_TEST_DEFINES") ? : "" };
 		char main_file[64], *diag = NULL;
 		struct rtcache_key_parts kp = {
 			.kernel_release = u.release, .kernel_version = u.version,
@@ -201,7 +215,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			.headers_release = kh.release,
 			.headers_version_code = kh.version_code,
 			.sources = blobs, .source_cnt = nfiles,
-			.flags = flags, .flag_cnt = 3, .compiler = compiler,
+			.flags = flags, .flag_cnt = 4, .compiler = compiler,
 		};
 		struct rtc_stats stats = { .sz = sizeof(stats) };
 		unsigned long timeout = 0;
@@ -226,7 +240,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			timeout = strtoul(p, NULL, 10);
 		{
 			RTC_OPTS(ropts, .main_file = main_file, .files = files,
-				 .file_cnt = nfiles, .defines = defines, .define_cnt = 1,
+				 .file_cnt = nfiles, .defines = defines, .define_cnt = define_cnt,
 				 .kernel_headers_dir = kh.dir,
 				 .timeout_ms = timeout ? timeout : o->compile_timeout_ms,
 				 .plugin_path = o->rtc_plugin, .stats = &stats);

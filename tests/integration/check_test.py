@@ -80,6 +80,14 @@ def main():
         if not harness.kprobes_available():
             check(oom["programs"][0]["reason"] == "kprobes-unavailable", "oom reason: %s" % oom)
 
+        # the runtime path is reported whatever auto picks: no headers for
+        # this kernel here, and the error names the package to install
+        r = doc["runtime"]
+        check(r["plugin"]["available"], "runtime plugin not found: %s" % r["plugin"])
+        if not os.path.exists("/lib/modules/%s/build" % platform.release()):
+            check(not r["headers"]["found"] and "linux-headers-" + platform.release() in r["headers"]["detail"],
+                  "runtime headers: %s" % r["headers"])
+
         # the dry run agrees with what run does
         agent = harness.Agent(args.bpfport, ["--duration", "0"])
         check(agent.wait(timeout=120) == 0, "run --duration 0 failed: %s" % agent.err)

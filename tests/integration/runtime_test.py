@@ -69,6 +69,10 @@ def test_compile(args, headers, env):
         for pr in doc["probes"]:
             if pr["name"] != "oom":
                 check(pr["load"] == "ok", "probe %s did not pass the verifier: %s" % (pr["name"], pr))
+        r = doc["runtime"]
+        check(r["plugin"]["available"] and r["headers"]["found"] and r["headers"]["path"] == headers
+              and not r["headers"]["matching"] and platform.release() in r["headers"]["detail"]
+              and r["cache"]["usable"] and r["cache"]["entries"] == 4, "check runtime section: %s" % r)
         # a corrupt entry is compiled again, never loaded
         victim = sorted(glob.glob(os.path.join(cache, "*.obj")))[0]
         with open(victim, "r+b") as f:
@@ -114,6 +118,13 @@ def test_fallbacks(args, headers, env):
         p = bp(args, "run", "-d", "0", "--mode", "runtime", "--kernel-headers", headers,
                "--cache-dir", cache, env=e)
         check(p.returncode == 1 and "compile-timeout" in p.stderr, "timeout: %r" % p.stderr[-600:])
+        # a verifier rejection: the compiled objects fail to load
+        e = dict(hidden, BPFPORT_ALLOW_HEADERS_MISMATCH="1",
+                 BPFPORT_TEST_DEFINES="BPFPORT_TEST_VERIFIER_REJECT")
+        p = bp(args, "run", "-d", "0", "--kernel-headers", headers, "--cache-dir", cache, env=e)
+        err = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
+        check(p.returncode == 1 and err and "runtime/headers: verifier-rejected" in err[0]
+              and "core/native: no-native-btf" in err[0], "verifier reject: %r" % p.stderr[-600:])
         # native BTF corrupt, but headers fine (mismatch allowed for this host): runtime chosen
         bad = os.path.join(tmp, "bad.btf")
         open(bad, "wb").write(os.urandom(4096))
