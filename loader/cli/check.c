@@ -571,6 +571,21 @@ static void print_text(const struct report *r)
 		       r->reason ? r->reason : "none", r->dry_err);
 }
 
+/* One line on stderr; in JSON mode also the {"error": ...} document. */
+static void report_error(bool json, const char *err)
+{
+	if (json) {
+		struct jw jw;
+
+		jw_init(&jw, stdout, false, false);
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "error", err);
+		jw_end_object(&jw);
+		fputc('\n', stdout);
+	}
+	cli_error("%s", err);
+}
+
 int do_check(int argc, char **argv)
 {
 	struct report r = {};
@@ -607,27 +622,9 @@ int do_check(int argc, char **argv)
 	bpfport__destroy(r.bp);
 	return r.ok ? 0 : 1;
 fail:
-	if (a.json) {
-		struct jw jw;
-
-		jw_init(&jw, stdout, false, false);
-		jw_start_object(&jw);
-		jw_kv_str(&jw, "error", err);
-		jw_end_object(&jw);
-		fputc('\n', stdout);
-	}
-	cli_error("%s", err);
+	report_error(a.json, err);
 	return 1;
 usage:
-	if (a.json) {
-		struct jw jw;
-
-		jw_init(&jw, stdout, false, false);
-		jw_start_object(&jw);
-		jw_kv_str(&jw, "error", err);
-		jw_end_object(&jw);
-		fputc('\n', stdout);
-	}
-	cli_error("%s", err);
+	report_error(a.json, err);
 	return 2;
 }

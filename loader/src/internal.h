@@ -18,6 +18,9 @@ void bp_pr(enum bpfport_print_level level, const char *fmt, ...)
 #define pr_warn(...) bp_pr(BPFPORT_WARN, __VA_ARGS__)
 #define pr_info(...) bp_pr(BPFPORT_INFO, __VA_ARGS__)
 #define pr_debug(...) bp_pr(BPFPORT_DEBUG, __VA_ARGS__)
+/* Writes a one-line message into err (when err and errlen are set). */
+void bp_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

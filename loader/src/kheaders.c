@@ -44,18 +44,8 @@
 
 /* ---- small helpers ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+/* seterr(): bp_seterr() of log.c */
+#define seterr bp_seterr
 
 static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

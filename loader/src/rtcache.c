@@ -31,24 +31,15 @@
 #include <zlib.h>
 
 #include "kheaders.h"	/* KHEADERS_SYSROOT_ENV */
+#include "internal.h"
 #include "rtcache.h"
 
 #define HDR_SIZE	40
 #define MAX_KEY		65536
 static const unsigned char magic[8] = { 'B', 'P', 'F', 'R', 'T', 'C', 0, 1 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+/* seterr(): bp_seterr() of log.c */
+#define seterr bp_seterr
 
 /* ---- SHA-256 ---- */
 

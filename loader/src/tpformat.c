@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "tpformat.h"
 
 #define MAX_FORMAT	(1 << 20)
@@ -34,18 +35,8 @@ struct tp_field {
 	bool dataloc, relloc;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+/* seterr(): bp_seterr() of log.c */
+#define seterr bp_seterr
 
 static bool is_ident(const char *s)
 {
