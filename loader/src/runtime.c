@@ -114,6 +114,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	const char *p, *cache_dir;
 	size_t nfiles = 0, i;
 	int dirfd = -1, lockfd = -1, ret;
+	bool plugin_checked = false;
 
 	memset(ro, 0, sizeof(*ro));
 	*reason = NULL;
@@ -145,12 +146,6 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		*reason = R_HEADERS_MISMATCH;
 		snprintf(detail, dlen, "%s", err);
 		ret = -EINVAL;
-		goto out;
-	}
-	if (!rtc_plugin_available(o->rtc_plugin, err, sizeof(err))) {
-		*reason = R_RUNTIME_NOT_INSTALLED;
-		snprintf(detail, dlen, "%s", err);
-		ret = -ENOENT;
 		goto out;
 	}
 	ret = gen_tp_header(&tp, err, sizeof(err));
@@ -235,6 +230,17 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			pr_warn("runtime: cache entry for %s is corrupt, compiling again: %s\n",
 				probe_table[i].name, err);
 		ro->all_cached = false;
+		/* only a miss needs the compiler: a cached start never pays
+		 * for the plugin check (a fork and a dlopen of LLVM) */
+		if (!plugin_checked) {
+			plugin_checked = true;
+			if (!rtc_plugin_available(o->rtc_plugin, err, sizeof(err))) {
+				*reason = R_RUNTIME_NOT_INSTALLED;
+				snprintf(detail, dlen, "%s", err);
+				ret = -ENOENT;
+				goto out;
+			}
+		}
 		p = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
 		if (p && *p)
 			timeout = strtoul(p, NULL, 10);
