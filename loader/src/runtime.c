@@ -114,7 +114,6 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	const char *p, *cache_dir;
 	size_t nfiles = 0, i;
 	int dirfd = -1, lockfd = -1, ret;
-	bool plugin_checked = false;
 
 	memset(ro, 0, sizeof(*ro));
 	*reason = NULL;
@@ -230,17 +229,8 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			pr_warn("runtime: cache entry for %s is corrupt, compiling again: %s\n",
 				probe_table[i].name, err);
 		ro->all_cached = false;
-		/* only a miss needs the compiler: a cached start never pays
-		 * for the plugin check (a fork and a dlopen of LLVM) */
-		if (!plugin_checked) {
-			plugin_checked = true;
-			if (!rtc_plugin_available(o->rtc_plugin, err, sizeof(err))) {
-				*reason = R_RUNTIME_NOT_INSTALLED;
-				snprintf(detail, dlen, "%s", err);
-				ret = -ENOENT;
-				goto out;
-			}
-		}
+		/* no separate plugin check: that would load LLVM in one more
+		 * child; the compile itself says -RTC_ERR_NO_PLUGIN */
 		p = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
 		if (p && *p)
 			timeout = strtoul(p, NULL, 10);
@@ -275,8 +265,11 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 				  ret == -RTC_ERR_NO_PLUGIN ? R_RUNTIME_NOT_INSTALLED :
 				  R_COMPILE_FAILED;
 			first_error(diag, line, sizeof(line));
-			snprintf(detail, dlen, "%s against %s: %s: %s", main_file, kh.dir,
-				 rtc_strerror(ret), line);
+			if (ret == -RTC_ERR_NO_PLUGIN)	/* the diagnostics say where */
+				snprintf(detail, dlen, "%s", line);
+			else
+				snprintf(detail, dlen, "%s against %s: %s: %s", main_file,
+					 kh.dir, rtc_strerror(ret), line);
 			free(diag);
 			goto out;
 		}
