@@ -19,51 +19,10 @@
 #include <bpf/btf.h>
 
 #include "btfhub.h"
+#include "check.h"
 
-static int failures;
 static const char *fixtures;	/* .../tests/fixtures/btfhub */
 static const char *archive;	/* the btfhub-archive sample, or NULL */
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_STR(a, b)							\
-	do {								\
-		const char *a_ = (a), *b_ = (b);			\
-		if (strcmp(a_, b_)) {					\
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
-				__FILE__, __LINE__, #a, a_, b_);	\
-			failures++;					\
-		}							\
-	} while (0)
-
-/* ret must be @want and the message must contain @sub on one line */
-#define CHECK_ERR(ret, want, err, sub)					\
-	do {								\
-		int r_ = (ret);						\
-		if (r_ != (want) || !strstr((err), (sub)) || strchr((err), '\n')) { \
-			fprintf(stderr, "%s:%d: %s = %d (%s), expected %d and \"%s\" in: %s\n", \
-				__FILE__, __LINE__, #ret, r_, strerror(-r_), (want), \
-				(sub), (err));				\
-			failures++;					\
-		}							\
-	} while (0)
-
-static int skip(const char *reason)
-{
-	if (getenv("CI") && *getenv("CI")) {
-		printf("FAIL: cannot run under CI: %s\n", reason);
-		return 1;
-	}
-	printf("SKIP: %s\n", reason);
-	return 77;
-}
 
 static const char *fx(const char *name)
 {
@@ -279,7 +238,7 @@ static int test_read(void)
 
 	read_fixtures();
 	if (!archive)
-		return skip("BPFPORT_BTFHUB_ARCHIVE not set or not a directory: the real "
+		return skip_test("BPFPORT_BTFHUB_ARCHIVE not set or not a directory: the real "
 			    "btfhub tarballs were not read");
 	for (i = 0; i < sizeof(real_kernels) / sizeof(*real_kernels); i++) {
 		const struct real_kernel *r = &real_kernels[i];
@@ -603,7 +562,7 @@ static int test_lookup(void)
 	lookup_key();
 	lookup_tree();
 	if (!archive)
-		return skip("BPFPORT_BTFHUB_ARCHIVE not set or not a directory: "
+		return skip_test("BPFPORT_BTFHUB_ARCHIVE not set or not a directory: "
 			    "KERNELS.txt lookups not run");
 	lookup_kernels();
 	return 0;
@@ -627,7 +586,7 @@ static int test_embedded(void)
 					       err, sizeof(err)), -ENODATA, err,
 			  "built without BTFHUB_ARCHIVE");
 		CHECK(btfhub_embedded_entry(0, &key, &esize) == -ERANGE);
-		return skip("built without -DBTFHUB_ARCHIVE: nothing embedded to check");
+		return skip_test("built without -DBTFHUB_ARCHIVE: nothing embedded to check");
 	}
 	CHECK(count > 0);
 	printf("embedded: %d kernels\n", count);

@@ -34,23 +34,15 @@
 
 #include <bpfport/rtc.h>
 
+#include "check.h"
+
 #ifndef BPFPORT_SOURCE_DIR
 #define BPFPORT_SOURCE_DIR "."
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static int failures;
 static const char *plugin;	/* NULL: the library's default search */
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
 
 /* ret must be want; on a mismatch print the compiler's diagnostics */
 #define CHECK_RET(ret, want, diag)					\
@@ -61,16 +53,6 @@ static const char *plugin;	/* NULL: the library's default search */
 				"--- diagnostics ---\n%s-------------------\n", \
 				__FILE__, __LINE__, #ret, r_, rtc_strerror(r_), \
 				w_, rtc_strerror(w_), (diag) ? (diag) : "(null)"); \
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_HAS(s, sub)						\
-	do {								\
-		const char *s_ = (s), *sub_ = (sub);			\
-		if (!s_ || !strstr(s_, sub_)) {				\
-			fprintf(stderr, "%s:%d: \"%s\" not in: %s\n",	\
-				__FILE__, __LINE__, sub_, s_ ? s_ : "(null)"); \
 			failures++;					\
 		}							\
 	} while (0)

@@ -37,61 +37,10 @@
 #include "kheaders.h"
 #include "rtcache.h"
 #include "tpformat.h"
+#include "check.h"
 
-static int failures;
 static const char *fixtures;	/* tests/fixtures */
 static char skip_reason[512];	/* set: the group's main data was absent */
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_STR(a, b)							\
-	do {								\
-		const char *a_ = (a), *b_ = (b);			\
-		if (!a_ || strcmp(a_, b_)) {				\
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
-				__FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_); \
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_HAS(hay, needle)						\
-	do {								\
-		const char *h_ = (hay), *n_ = (needle);			\
-		if (!h_ || !strstr(h_, n_)) {				\
-			fprintf(stderr, "%s:%d: \"%s\" not in: %s\n",	\
-				__FILE__, __LINE__, n_, h_ ? h_ : "(null)"); \
-			failures++;					\
-		}							\
-	} while (0)
-
-/* ret must be @want and the message must contain @sub on one line */
-#define CHECK_ERR(ret, want, err, sub)					\
-	do {								\
-		int r_ = (ret);						\
-		if (r_ != (want) || !strstr((err), (sub)) || strchr((err), '\n')) { \
-			fprintf(stderr, "%s:%d: %s = %d (%s), expected %d and \"%s\" in: %s\n", \
-				__FILE__, __LINE__, #ret, r_, strerror(-r_), (want), \
-				(sub), (err));				\
-			failures++;					\
-		}							\
-	} while (0)
-
-static int skip(const char *reason)
-{
-	if (getenv("CI") && *getenv("CI")) {
-		printf("FAIL: cannot run under CI: %s\n", reason);
-		return 1;
-	}
-	printf("SKIP: %s\n", reason);
-	return 77;
-}
 
 static void note_skip(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static void note_skip(const char *f, ...)
@@ -1699,7 +1648,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (skip_reason[0])
-		return skip(skip_reason);
+		return skip_test(skip_reason);
 	printf("PASS: %s\n", argv[1]);
 	return 0;
 }

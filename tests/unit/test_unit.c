@@ -15,28 +15,9 @@
 #include "open.h"
 #include "oom.h"
 #include "tcp.h"
+#include "check.h"
 
-static int failures;
 static const char *fixtures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, #cond);		\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_STR(a, b)							\
-	do {								\
-		const char *a_ = (a), *b_ = (b);			\
-		if (strcmp(a_, b_)) {					\
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
-				__FILE__, __LINE__, #a, a_, b_);	\
-			failures++;					\
-		}							\
-	} while (0)
 
 static char *fixture(const char *name)
 {
