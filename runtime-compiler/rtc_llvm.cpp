@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <new>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@
 #include <clang/Driver/Tool.h>
 #include <clang/Frontend/CompilerInstance.h>
 #include <clang/Frontend/CompilerInvocation.h>
+#include <clang/Frontend/MultiplexConsumer.h>
 #include <clang/Frontend/TextDiagnosticPrinter.h>
 
 #include <llvm/ADT/SmallVector.h>
@@ -252,10 +254,81 @@ std::unique_ptr<llvm::TargetMachine> bpf_target_machine(const char *mcpu,
 		llvm::None, llvm::CodeGenOpt::Default));
 }
 
+/*
+ * Most of a compile against kernel headers is clang parsing and checking
+ * the bodies of the headers' inline functions, which a BPF program never
+ * calls (it could not: they dereference kernel pointers directly). With
+ * SkipFunctionBodies the parser asks the AST consumers before each body;
+ * this one says skip for definitions under req->skip_body_dirs and keeps
+ * the names it skipped, so that a program that does call one of them is
+ * parsed again in full (see compile()).
+ */
+class body_skipper : public clang::ASTConsumer {
+public:
+	body_skipper(const clang::SourceManager &sm,
+		     const struct rtc_plugin_req *req, std::set<std::string> &skipped)
+		: sm_(sm), req_(req), skipped_(skipped) {}
+
+	bool shouldSkipFunctionBody(clang::Decl *d) override
+	{
+		clang::SourceLocation loc = sm_.getExpansionLoc(d->getLocation());
+		llvm::StringRef file = sm_.getFilename(loc);
+		auto *fd = llvm::dyn_cast<clang::FunctionDecl>(d);
+
+		if (!fd || file.empty())
+			return false;
+		for (size_t i = 0; i < req_->skip_body_dir_cnt; i++) {
+			llvm::StringRef dir = req_->skip_body_dirs[i];
+
+			if (file.size() > dir.size() && file.startswith(dir) &&
+			    file[dir.size()] == '/') {
+				skipped_.insert(fd->getName().str());
+				return true;
+			}
+		}
+		return false;
+	}
+
+private:
+	const clang::SourceManager &sm_;
+	const struct rtc_plugin_req *req_;
+	std::set<std::string> &skipped_;
+};
+
+class emit_action : public clang::EmitLLVMOnlyAction {
+public:
+	emit_action(llvm::LLVMContext *ctx, const struct rtc_plugin_req *req,
+		    std::set<std::string> *skipped)
+		: clang::EmitLLVMOnlyAction(ctx), req_(req), skipped_(skipped) {}
+
+protected:
+	std::unique_ptr<clang::ASTConsumer>
+	CreateASTConsumer(clang::CompilerInstance &ci, llvm::StringRef in) override
+	{
+		std::unique_ptr<clang::ASTConsumer> cg =
+			clang::EmitLLVMOnlyAction::CreateASTConsumer(ci, in);
+
+		if (!skipped_ || !cg)
+			return cg;
+		/* MultiplexConsumer skips a body only if every consumer
+		 * agrees; CodeGen's consumer always does. */
+		std::vector<std::unique_ptr<clang::ASTConsumer>> v;
+		v.push_back(std::move(cg));
+		v.push_back(std::make_unique<body_skipper>(ci.getSourceManager(),
+							   req_, *skipped_));
+		return std::make_unique<clang::MultiplexConsumer>(std::move(v));
+	}
+
+private:
+	const struct rtc_plugin_req *req_;
+	std::set<std::string> *skipped_;
+};
+
 /* Front end: driver arguments -> LLVM module (host triple, passes off). */
 std::unique_ptr<llvm::Module> front_end(const struct rtc_plugin_req *req,
 					llvm::LLVMContext &ctx,
-					llvm::raw_ostream &os)
+					llvm::raw_ostream &os,
+					std::set<std::string> *skipped)
 {
 	auto mem = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
 	auto fs = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(
@@ -328,10 +401,22 @@ std::unique_ptr<llvm::Module> front_end(const struct rtc_plugin_req *req,
 			     true);
 	ci.createFileManager(fs);
 
-	clang::EmitLLVMOnlyAction act(&ctx);
+	inv->getFrontendOpts().SkipFunctionBodies = skipped != nullptr;
+	emit_action act(&ctx, req, skipped);
 	if (!ci.ExecuteAction(act))
 		return nullptr;
 	return act.takeModule();
+}
+
+/* Does the module use a function whose body the parser skipped? */
+bool calls_skipped(const llvm::Module &m, const std::set<std::string> &skipped)
+{
+	for (const llvm::Function &f : m) {
+		if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty() &&
+		    skipped.count(f.getName().str()))
+			return true;
+	}
+	return false;
 }
 
 int compile(const struct rtc_plugin_req *req, struct rtc_plugin_out *out)
@@ -362,9 +447,23 @@ int compile(const struct rtc_plugin_req *req, struct rtc_plugin_out *out)
 	}
 
 	{
-		std::unique_ptr<llvm::Module> m = front_end(req, ctx, os);
+		std::set<std::string> skipped;
+		std::unique_ptr<llvm::Module> m = front_end(
+			req, ctx, os, req->skip_body_dir_cnt ? &skipped : nullptr);
 		if (!m)
 			goto done;
+		if (calls_skipped(*m, skipped)) {
+			/* the program calls a header's inline function: parse
+			 * again, bodies and all */
+			m.reset();
+			text.clear();
+			m = front_end(req, ctx, os, nullptr);
+			if (!m)
+				goto done;
+			out->reparsed = 1;
+		} else {
+			out->skipped_bodies = skipped.size();
+		}
 
 		ctx.setDiagnosticHandlerCallBack(on_llvm_diag, &st);
 		retarget(*m, *tm);

@@ -274,8 +274,10 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			goto out;
 		}
 		free(diag);
-		pr_info("runtime: compiled %s against %s in %.2f s (child peak RSS %ld MiB)\n",
-			main_file, kh.dir, stats.wall_us / 1e6, stats.child_maxrss_kib / 1024);
+		pr_info("runtime: compiled %s against %s in %.2f s (child peak RSS %ld MiB, "
+			"%lu header function bodies skipped%s)\n",
+			main_file, kh.dir, stats.wall_us / 1e6, stats.child_maxrss_kib / 1024,
+			stats.skipped_bodies, stats.reparsed ? ", parsed again in full" : "");
 		if (rtcache_put(dirfd, key, ro->obj[i], ro->size[i], err, sizeof(err)))
 			pr_warn("runtime: not cached: %s\n", err);
 	}

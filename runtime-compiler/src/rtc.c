@@ -66,6 +66,13 @@ enum frame_type {
 	FRAME_DIAG = 2,
 	FRAME_OBJ = 3,
 	FRAME_RESULT = 4,
+	FRAME_INFO = 5,		/* struct frame_info */
+};
+
+struct frame_info {
+	uint64_t skipped_bodies;
+	uint32_t reparsed;
+	uint32_t pad;
 };
 
 struct frame_hdr {
@@ -636,6 +643,17 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 	req.files = files;
 	req.file_cnt = j->o.file_cnt;
 	req.mcpu = j->o.mcpu ? j->o.mcpu : "v2";
+	if (*j->kbuild) {
+		/* the parse of the kernel's inline functions is most of a
+		 * compile's time, and BPF code never calls them */
+		static const char *skip[3];
+
+		skip[0] = j->ksrc;
+		skip[1] = j->kbuild;
+		skip[2] = fmt("%s/include", pl->resource_dir());
+		req.skip_body_dirs = skip;
+		req.skip_body_dir_cnt = 3;
+	}
 	req.on_oom = child_oom;
 	req.on_fatal = child_llvm_fatal;
 
@@ -643,6 +661,11 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 	ret = pl->compile(&req, &out);
 	if (out.diag)
 		send_text(j->wfd, FRAME_DIAG, out.diag);
+	{
+		struct frame_info fi = { out.skipped_bodies, (uint32_t)out.reparsed, 0 };
+
+		send_frame(j->wfd, FRAME_INFO, &fi, sizeof(fi));
+	}
 	if (!ret && out.obj)
 		send_frame(j->wfd, FRAME_OBJ, out.obj, out.obj_sz);
 	send_result(j->wfd, !ret && out.obj ? 0 : -RTC_ERR_FAILED);
@@ -655,6 +678,7 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 
 struct outcome {
 	int ret;
+	struct frame_info info;
 	void *obj;
 	size_t obj_sz;
 	char version[256];
@@ -706,6 +730,10 @@ static int parse_frames(const struct buf *in, struct outcome *oc)
 				return -ENOMEM;
 			memcpy(oc->obj, p, h.len);
 			oc->obj_sz = h.len;
+			break;
+		case FRAME_INFO:
+			if (h.len == sizeof(oc->info))
+				memcpy(&oc->info, p, sizeof(oc->info));
 			break;
 		case FRAME_RESULT:
 			if (h.len == sizeof(int32_t)) {
@@ -792,6 +820,8 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 	} while (w < 0 && errno == EINTR);
 	waited = w == pid;
 
+	have_result = in.len ? parse_frames(&in, oc) : 0;
+	free(in.p);
 	if (stats) {
 		struct rtc_stats s = { .sz = stats->sz };
 
@@ -800,11 +830,10 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 			   (unsigned long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 		s.child_maxrss_kib = ru.ru_maxrss;
 		s.as_budget_bytes = j->budget;
+		s.skipped_bodies = oc->info.skipped_bodies;
+		s.reparsed = oc->info.reparsed;
 		memcpy(stats, &s, stats->sz < sizeof(s) ? stats->sz : sizeof(s));
 	}
-
-	have_result = in.len ? parse_frames(&in, oc) : 0;
-	free(in.p);
 	if (have_result < 0)
 		return have_result;
 

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define RTC_PLUGIN_ABI 1
+#define RTC_PLUGIN_ABI 2
 #define RTC_PLUGIN_SYMBOL "rtc_llvm_plugin"
 #define RTC_PLUGIN_NAME "librtc_llvm.so"
 
@@ -35,6 +35,12 @@ struct rtc_plugin_req {
 	const struct rtc_plugin_file *files;	/* in-memory overlay */
 	size_t file_cnt;
 	const char *mcpu;			/* BPF CPU, e.g. "v2" */
+	/* Function bodies in files under these directories are skipped by
+	 * the parser (the kernel's and clang's headers: BPF code does not
+	 * call their inline functions). If the program does call one, the
+	 * plugin parses again with all bodies. */
+	const char *const *skip_body_dirs;
+	size_t skip_body_dir_cnt;
 	/* Called instead of returning when memory runs out or LLVM hits a
 	 * fatal error; neither returns. */
 	void (*on_oom)(void);
@@ -45,6 +51,8 @@ struct rtc_plugin_out {
 	void *obj;		/* malloc()ed ELF */
 	size_t obj_sz;
 	char *diag;		/* malloc()ed text, or NULL */
+	unsigned long skipped_bodies;	/* header function bodies not parsed */
+	int reparsed;		/* the program called one: parsed in full */
 };
 
 struct rtc_plugin {

@@ -70,6 +70,12 @@ struct rtc_stats {
 	unsigned long cpu_us;		/* child user + system time */
 	long child_maxrss_kib;		/* child peak RSS */
 	unsigned long as_budget_bytes;	/* address space the child could add */
+	/* With kernel_headers_dir: how many of the headers' function bodies
+	 * the parser skipped (distinct names), and whether the program
+	 * called one of them, so that it was parsed again with all bodies
+	 * (the object is the same either way). */
+	unsigned long skipped_bodies;
+	int reparsed;
 };
 
 struct rtc_opts {
