@@ -325,7 +325,7 @@ def main():
 
     def compiled_line(lines):
         for l in lines:
-            m = re.search(r"runtime: compiled (\S+) against (\S+) in ([\d.]+) s \(child peak RSS (\d+) MiB[,)]", l)
+            m = re.search(r"runtime: compiled (\S+) against (\S+) in ([\d.]+) s \(child peak RSS (\d+) MiB[^)]*\)", l)
             if m:
                 return m
         return None
