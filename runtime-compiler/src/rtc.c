@@ -432,7 +432,14 @@ static const char *vpath(const char *name)
 	return name[0] == '/' ? name : fmt("%s/%s", RTC_VIRTUAL_DIR, name);
 }
 
-static void build_args(const struct job *j, const char *res, struct argv *a)
+/*
+ * The driver arguments, and in *skip the include dirs whose function
+ * bodies the parser may skip (the kernel's and clang's headers): the same
+ * strings as the -I/-isystem arguments, since the plugin matches the
+ * paths clang opened against them by prefix.
+ */
+static void build_args(const struct job *j, const char *res, struct argv *a,
+		       struct argv *skip)
 {
 	const struct rtc_opts *o = &j->o;
 	const char *main_path = o->main_file;
@@ -448,9 +455,16 @@ static void build_args(const struct job *j, const char *res, struct argv *a)
 	arg(a, "-fno-asynchronous-unwind-tables");
 	arg(a, "-fno-unwind-tables");
 	if (*j->kbuild) {
+		const char *res_inc = fmt("%s/include", res);
+
 		arg(a, "-nostdinc");
 		arg(a, "-isystem");
-		arg(a, fmt("%s/include", res));
+		arg(a, res_inc);
+		/* BPF code never calls the headers' inline functions, and
+		 * parsing them was most of a compile's time */
+		arg(skip, res_inc);
+		arg(skip, j->ksrc);
+		arg(skip, j->kbuild);
 	}
 	for (i = 0; i < o->include_dir_cnt; i++)
 		arg(a, fmt("-I%s", o->include_dirs[i]));
@@ -586,7 +600,7 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 	struct rtc_plugin_file *files;
 	struct rtc_plugin_req req;
 	struct rtc_plugin_out out;
-	struct argv a = { 0 };
+	struct argv a = { 0 }, skip = { 0 };
 	struct rlimit rl;
 	rtc_plugin_fn entry;
 	const char *err;
@@ -628,7 +642,7 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 		_exit(0);
 	}
 
-	build_args(j, pl->resource_dir(), &a);
+	build_args(j, pl->resource_dir(), &a, &skip);
 	files = calloc(j->o.file_cnt + 1, sizeof(*files));
 	if (!files)
 		child_oom();
@@ -643,17 +657,8 @@ static void __attribute__((noreturn)) child_main(const struct job *j)
 	req.files = files;
 	req.file_cnt = j->o.file_cnt;
 	req.mcpu = j->o.mcpu ? j->o.mcpu : "v2";
-	if (*j->kbuild) {
-		/* the parse of the kernel's inline functions is most of a
-		 * compile's time, and BPF code never calls them */
-		static const char *skip[3];
-
-		skip[0] = j->ksrc;
-		skip[1] = j->kbuild;
-		skip[2] = fmt("%s/include", pl->resource_dir());
-		req.skip_body_dirs = skip;
-		req.skip_body_dir_cnt = 3;
-	}
+	req.skip_body_dirs = skip.v;
+	req.skip_body_dir_cnt = skip.n;
 	req.on_oom = child_oom;
 	req.on_fatal = child_llvm_fatal;
 
