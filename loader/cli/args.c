@@ -115,7 +115,7 @@ int parse_format(const char *s, enum bpfport_format *out)
 	return 0;
 }
 
-/* getopt error text, shared by both parsers */
+/* getopt error text, shared by the parsers */
 static int bad_option(char **argv, int c, const char *cmd, char *err,
 		      size_t len)
 {
@@ -125,6 +125,25 @@ static int bad_option(char **argv, int c, const char *cmd, char *err,
 	else
 		snprintf(err, len, "unknown option '%s' (see 'bpfport %s --help')",
 			 argv[optind - 1], cmd);
+	return ARGS_ERROR;
+}
+
+static int mode_arg(const char *s, enum bpfport_mode *m, char *err, size_t len)
+{
+	if (!parse_mode(s, m))
+		return ARGS_OK;
+	snprintf(err, len, "bad --mode '%s': use auto, core, core-btfhub or runtime", s);
+	return ARGS_ERROR;
+}
+
+/* after the options: no operands */
+static int no_operands(int argc, char **argv, const char *cmd, char *err,
+		       size_t len)
+{
+	if (optind >= argc)
+		return ARGS_OK;
+	snprintf(err, len, "unexpected argument '%s' (see 'bpfport %s --help')",
+		 argv[optind], cmd);
 	return ARGS_ERROR;
 }
 
@@ -179,10 +198,8 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 			a->probes = optarg;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &a->mode)) {
-				snprintf(err, len, "bad --mode '%s': use auto, core, core-btfhub or runtime", optarg);
+			if (mode_arg(optarg, &a->mode, err, len))
 				return ARGS_ERROR;
-			}
 			break;
 		case 'd':
 			if (parse_duration(optarg, &a->duration)) {
@@ -213,12 +230,7 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 			return bad_option(argv, c, "run", err, len);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, len, "unexpected argument '%s' (see 'bpfport run --help')",
-			 argv[optind]);
-		return ARGS_ERROR;
-	}
-	return ARGS_OK;
+	return no_operands(argc, argv, "run", err, len);
 }
 
 int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
@@ -254,10 +266,8 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 			a->verbose = true;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &a->mode)) {
-				snprintf(err, len, "bad --mode '%s': use auto, core, core-btfhub or runtime", optarg);
+			if (mode_arg(optarg, &a->mode, err, len))
 				return ARGS_ERROR;
-			}
 			break;
 		case 'h':
 			return ARGS_HELP;
@@ -267,12 +277,7 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 			return bad_option(argv, c, "check", err, len);
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, len, "unexpected argument '%s' (see 'bpfport check --help')",
-			 argv[optind]);
-		return ARGS_ERROR;
-	}
-	return ARGS_OK;
+	return no_operands(argc, argv, "check", err, len);
 }
 
 int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
@@ -320,5 +325,47 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 		return ARGS_ERROR;
 	}
 	a->dir = argv[optind];
+	return ARGS_OK;
+}
+
+const char compile_usage[] =
+"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o OUT\n"
+"Compile the probes against kernel headers (runtime mode) without loading them:\n"
+"to pre-warm the cache, or to debug. OUT is a file for one probe, else a directory\n"
+"that gets <probe>.bpf.o files. The headers must be those of the running kernel.\n";
+
+int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
+		       size_t len)
+{
+	static const struct option lo[] = {
+		{ "kernel-headers", required_argument, NULL, 'k' },
+		{ "probes", required_argument, NULL, 'p' },
+		{ "cache-dir", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:p:c:o:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k': a->kernel_headers = optarg; break;
+		case 'p': a->probes = optarg; break;
+		case 'c': a->cache_dir = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'v': a->verbose = true; break;
+		case 'h': return ARGS_HELP;
+		default: return bad_option(argv, c, "compile", err, len);
+		}
+	}
+	if (!a->out || optind != argc) {
+		snprintf(err, len, "compile needs -o OUT and no other argument "
+			 "(see 'bpfport compile --help')");
+		return ARGS_ERROR;
+	}
 	return ARGS_OK;
 }

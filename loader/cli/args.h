@@ -64,6 +64,18 @@ struct fleet_args {
 int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 		     size_t len);
 
+struct compile_args {
+	const char *kernel_headers;
+	const char *probes;
+	const char *cache_dir;
+	const char *out;		/* -o, required */
+	bool verbose;
+};
+
+int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
+		       size_t len);
+
+extern const char compile_usage[];
 extern const char fleet_usage[];
 extern const char run_usage[];
 extern const char check_usage[];

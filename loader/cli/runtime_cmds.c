@@ -2,7 +2,6 @@
 /* bpfport compile, bpfport cache list|clear: the runtime mode's tools. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +13,6 @@
 #include "args.h"
 #include "cli.h"
 #include "rtcache.h"
-
-static const char compile_usage[] =
-"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o OUT\n"
-"Compile the probes against kernel headers (runtime mode) without loading them:\n"
-"to pre-warm the cache, or to debug. OUT is a file for one probe, else a directory\n"
-"that gets <probe>.bpf.o files. The headers must be those of the running kernel.\n";
 
 static int write_file(const char *path, const void *data, size_t size)
 {
@@ -36,42 +29,27 @@ static int write_file(const char *path, const void *data, size_t size)
 
 int do_compile(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "kernel-headers", required_argument, NULL, 'k' },
-		{ "probes", required_argument, NULL, 'p' },
-		{ "cache-dir", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	BPFPORT_OPTS(opts);
+	struct compile_args ca;
 	struct runtime_objs ro;
-	const char *out = NULL, *reason;
-	char detail[1024];
+	const char *reason;
+	char detail[1024], err[512];
 	uint32_t mask;
 	size_t i, n = 0;
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:p:c:o:vh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'k': opts.kernel_headers = optarg; break;
-		case 'p': opts.probes = optarg; break;
-		case 'c': opts.cache_dir = optarg; break;
-		case 'o': out = optarg; break;
-		case 'v': cli_verbose = true; break;
-		case 'h': fputs(compile_usage, stdout); return 0;
-		default:
-			cli_error("bad option '%s' (see 'bpfport compile --help')", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (!out || optind != argc) {
-		cli_error("compile needs -o OUT and no other argument (see 'bpfport compile --help')");
+	switch (compile_args_parse(argc, argv, &ca, err, sizeof(err))) {
+	case ARGS_HELP:
+		fputs(compile_usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		cli_error("%s", err);
 		return 2;
 	}
+	opts.kernel_headers = ca.kernel_headers;
+	opts.probes = ca.probes;
+	opts.cache_dir = ca.cache_dir;
+	cli_verbose = ca.verbose;
 	if (probe_list_parse(opts.probes, &mask)) {
 		cli_error("%s", bpfport_errmsg());
 		return 2;
@@ -83,8 +61,8 @@ int do_compile(int argc, char **argv)
 	}
 	for (i = 0; i < probe_cnt; i++)
 		n += ro.obj[i] != NULL;
-	if (n > 1 && mkdir(out, 0755) && errno != EEXIST) {
-		cli_error("cannot create directory %s: %s", out, strerror(errno));
+	if (n > 1 && mkdir(ca.out, 0755) && errno != EEXIST) {
+		cli_error("cannot create directory %s: %s", ca.out, strerror(errno));
 		runtime_objs_free(&ro);
 		return 1;
 	}
@@ -94,9 +72,9 @@ int do_compile(int argc, char **argv)
 		if (!ro.obj[i])
 			continue;
 		if (n > 1)
-			snprintf(path, sizeof(path), "%s/%s.bpf.o", out, probe_table[i].name);
+			snprintf(path, sizeof(path), "%s/%s.bpf.o", ca.out, probe_table[i].name);
 		else
-			snprintf(path, sizeof(path), "%s", out);
+			snprintf(path, sizeof(path), "%s", ca.out);
 		if (write_file(path, ro.obj[i], ro.size[i])) {
 			cli_error("cannot write %s: %s", path, strerror(errno));
 			runtime_objs_free(&ro);

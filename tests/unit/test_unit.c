@@ -158,6 +158,39 @@ static void test_args(void)
 		char *argv[] = { "check", "-h", NULL };
 		CHECK(check_args_parse(2, argv, &c, err, sizeof(err)) == ARGS_HELP);
 	}
+	{
+		char *argv[] = { "check", "--mode", "magic", NULL };
+		CHECK(check_args_parse(3, argv, &c, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --mode 'magic'"));
+	}
+	{
+		char *argv[] = { "check", "extra", NULL };
+		CHECK(check_args_parse(2, argv, &c, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "unexpected argument 'extra' (see 'bpfport check --help')"));
+	}
+	{
+		struct compile_args ca;
+		char *ok[] = { "compile", "-k", "/h", "-p", "exec", "--cache-dir", "/c",
+			       "-o", "out.o", "-v", NULL };
+		char *no_out[] = { "compile", "-p", "exec", NULL };
+		char *extra[] = { "compile", "-o", "x", "y", NULL };
+		char *unknown[] = { "compile", "--frobnicate", NULL };
+		char *no_value[] = { "compile", "-o", NULL };
+
+		CHECK(compile_args_parse(10, ok, &ca, err, sizeof(err)) == ARGS_OK);
+		CHECK_STR(ca.kernel_headers, "/h");
+		CHECK_STR(ca.probes, "exec");
+		CHECK_STR(ca.cache_dir, "/c");
+		CHECK_STR(ca.out, "out.o");
+		CHECK(ca.verbose);
+		CHECK(compile_args_parse(3, no_out, &ca, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "compile needs -o OUT"));
+		CHECK(compile_args_parse(4, extra, &ca, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(compile_args_parse(2, unknown, &ca, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "unknown option '--frobnicate' (see 'bpfport compile --help')"));
+		CHECK(compile_args_parse(2, no_value, &ca, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "option '-o' needs a value"));
+	}
 
 	CHECK(parse_duration("0", &d) == 0 && d == 0);
 	CHECK(parse_duration("10", &d) == 0 && d == 10);
