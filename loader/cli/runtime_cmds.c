@@ -18,13 +18,15 @@ static int write_file(const char *path, const void *data, size_t size)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	ssize_t n;
+	int err;
 
 	if (fd < 0)
 		return -errno;
 	n = write(fd, data, size);
-	if (close(fd) || n != (ssize_t)size)
-		return -EIO;
-	return 0;
+	err = n < 0 ? -errno : n != (ssize_t)size ? -EIO : 0;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
 }
 
 int do_compile(int argc, char **argv)
@@ -75,8 +77,9 @@ int do_compile(int argc, char **argv)
 			snprintf(path, sizeof(path), "%s/%s.bpf.o", ca.out, probe_table[i].name);
 		else
 			snprintf(path, sizeof(path), "%s", ca.out);
-		if (write_file(path, ro.obj[i], ro.size[i])) {
-			cli_error("cannot write %s: %s", path, strerror(errno));
+		ret = write_file(path, ro.obj[i], ro.size[i]);
+		if (ret) {
+			cli_error("cannot write %s: %s", path, strerror(-ret));
 			runtime_objs_free(&ro);
 			return 1;
 		}

@@ -58,6 +58,11 @@ def test_compile(args, headers, env):
         check(p.returncode == 0 and p.stdout.count("from the cache") == 4, "cache hit: %s" % p.stdout)
         p = bp(args, "cache", "list", "--cache-dir", cache)
         check(p.returncode == 0 and p.stdout.count(".obj") == 4, "cache list: %s" % p.stdout)
+        # an output that cannot be written: the write's own error, exit 1
+        p = bp(args, "compile", "--kernel-headers", headers, "--cache-dir", cache,
+               "-p", "exec", "-o", "/dev/full", env=e)
+        check(p.returncode == 1 and "cannot write /dev/full: No space left on device" in p.stderr,
+              "unwritable output: %d %r" % (p.returncode, p.stderr[-400:]))
         # verifier load in mode runtime (dry run: check), served from the cache
         p = bp(args, "check", "--json", "--mode", "runtime", "--kernel-headers", headers,
                "--cache-dir", cache, env=e)
