@@ -24,15 +24,23 @@ class Failure(Exception):
     pass
 
 
+_context = []
+
+
+def set_context(label):
+    """Words added to every FAIL/SKIP line after kernel= (e.g. mode, output)."""
+    _context[:] = [label]
+
+
 def context():
-    return "kernel=%s" % platform.release()
+    return " ".join(["kernel=%s" % platform.release()] + _context)
 
 
 def skip(reason):
     if CI:
         print("FAIL %s: cannot run under CI: %s" % (context(), reason))
         sys.exit(1)
-    print("SKIP: %s" % reason)
+    print("SKIP: %s [%s]" % (reason, context()))
     sys.exit(SKIP)
 
 
@@ -52,10 +60,80 @@ def kprobes_available():
     return False
 
 
+NATIVE_BTF = "/sys/kernel/btf/vmlinux"
+
+
+def kernel_version(release=None):
+    """(major, minor) of a release string like 5.4.286 or 6.1.0-56-amd64."""
+    import re
+    m = re.match(r"(\d+)\.(\d+)", release or platform.release())
+    if not m:
+        raise Failure("cannot parse the kernel release %r" % (release or platform.release()))
+    return int(m.group(1)), int(m.group(2))
+
+
+def kernel_has_ringbuf():
+    """BPF ring buffer: mainline 5.8. From the version alone, independent of
+    bpfport's own feature probe (distro backports, e.g. RHEL 8.x 4.18, would
+    need a table here)."""
+    return kernel_version() >= (5, 8)
+
+
+def kernel_btf_source():
+    """Where this kernel's own BTF can be had, for serving it through a
+    btfhub-archive tree: $BPFPORT_KERNEL_BTF (set by the kernel matrix for
+    guests without native BTF: a btfhub .btf.tar.xz or a raw .btf), else the
+    native /sys/kernel/btf/vmlinux, else None."""
+    env = os.environ.get("BPFPORT_KERNEL_BTF")
+    if env:
+        if not os.path.isfile(env):
+            raise Failure("BPFPORT_KERNEL_BTF=%s: no such file" % env)
+        return env
+    if os.path.exists(NATIVE_BTF):
+        return NATIVE_BTF
+    return None
+
+
+def kernel_headers_dir():
+    """The kernel headers bpfport must find for the running kernel, decided
+    here without bpfport: /lib/modules/R/build resolved (Debian: the
+    linux-headers-R tree; RHEL: /usr/src/kernels/R), else the other places
+    the distros use; only a configured tree of this release counts. None
+    when there is none."""
+    r = platform.release()
+    for d in ("/lib/modules/%s/build" % r, "/lib/modules/%s/source" % r,
+              "/usr/src/linux-headers-%s" % r, "/usr/src/kernels/%s" % r):
+        try:
+            text = open(os.path.join(d, "include/generated/utsrelease.h")).read()
+        except OSError:
+            continue
+        if '"%s"' % r in text:
+            return os.path.realpath(d)
+    return None
+
+
+def ksym_exists(name):
+    with open("/proc/kallsyms") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] == name:
+                return True
+    return False
+
+
 def archive_from_native(root):
-    """Lays this kernel's own BTF out as btfhub-archive does:
-    <ID>/<VERSION_ID>/<arch>/<uname -r>.btf.tar.xz. Returns the relative path."""
+    """Lays this kernel's own native BTF out as btfhub-archive does."""
+    return archive_from_btf(root, NATIVE_BTF)
+
+
+def archive_from_btf(root, btf):
+    """Lays a BTF for this kernel out as btfhub-archive does:
+    <ID>/<VERSION_ID>/<arch>/<uname -r>.btf.tar.xz under root. btf is the
+    native /sys/kernel/btf/vmlinux or a raw .btf (packed into a one-member
+    tarball), or a btfhub .btf.tar.xz (copied as it is: btfhub's own
+    tarball). Returns the path relative to root."""
     import io
+    import shutil
     import tarfile
     osr = {}
     for path in ("/etc/os-release", "/usr/lib/os-release"):
@@ -68,7 +146,10 @@ def archive_from_native(root):
     rel = os.path.join(osr.get("ID", "linux"), osr.get("VERSION_ID", ""), arch,
                        platform.release() + ".btf.tar.xz")
     os.makedirs(os.path.join(root, os.path.dirname(rel)))
-    data = open("/sys/kernel/btf/vmlinux", "rb").read()
+    if btf.endswith(".tar.xz"):
+        shutil.copyfile(btf, os.path.join(root, rel))
+        return rel
+    data = open(btf, "rb").read()
     with tarfile.open(os.path.join(root, rel), "w:xz", preset=1) as t:
         info = tarfile.TarInfo(platform.release() + ".btf")
         info.size = len(data)
@@ -205,6 +286,41 @@ class Agent:
             if s.startswith("bpfport: done ") or s.startswith("bpfport: failed "):
                 return parse_summary(s.split(" ", 2)[2])
         raise Failure("no summary line on stderr: %s" % " | ".join(self.err))
+
+
+def skipped(summary):
+    """The summary's skipped= steps as a list ("MODE/SOURCE:REASON")."""
+    v = summary.get("skipped", [])
+    return v if isinstance(v, list) else [v]
+
+
+def run_check_json(bpfport, args=(), env=None, timeout=300):
+    """`bpfport check --json ARGS`: (exit status, document)."""
+    p = subprocess.run([bpfport, "check", "--json"] + list(args), capture_output=True,
+                       text=True, env=env, timeout=timeout * SLOW)
+    try:
+        return p.returncode, json.loads(p.stdout)
+    except ValueError:
+        raise Failure("check --json printed no JSON document (exit %d): %r / %r"
+                      % (p.returncode, p.stdout[:300], p.stderr[-300:]))
+
+
+def run_failing(bpfport, args, env=None, timeout=300):
+    """A `bpfport run ARGS` that must fail: exit 1 and one `bpfport: error:`
+    line. Returns (error line, failed-summary dict or None: a run that
+    fails before any mode loads prints no summary)."""
+    p = subprocess.run([bpfport, "run"] + list(args), capture_output=True, text=True,
+                       env=env, timeout=timeout * SLOW)
+    lines = p.stderr.splitlines()
+    errs = [l for l in lines if l.startswith("bpfport: error:")]
+    check(p.returncode == 1 and len(errs) == 1,
+          "expected exit 1 and one 'bpfport: error:' line, got exit %d, stderr %r"
+          % (p.returncode, p.stderr[-1000:]))
+    check(not any(l.startswith(("bpfport: running ", "bpfport: done ")) for l in lines),
+          "a failed run said running/done: %r" % p.stderr[-1000:])
+    check(not p.stdout, "a failed run printed events: %r" % p.stdout[:300])
+    summ = [l for l in lines if l.startswith("bpfport: failed ")]
+    return errs[0], parse_summary(summ[-1].split(" ", 2)[2]) if summ else None
 
 
 def parse_summary(text):
