@@ -332,6 +332,7 @@ def exec_run(ctx, bpfport, run_args, env, want, what, timeout=120):
     except Failure as e:
         raise Failure("%s probe=exec: %s" % (what, e))
     print("ok   %s probe=exec" % what)
+    print("%s: summary: %s" % (what, summary))
     return summary
 
 
@@ -504,6 +505,12 @@ def main():
             check(h["found"] == bool(headers) and (not headers or (h["path"] == headers
                                                                    and h["matching"])),
                   "%s: check runtime headers %s, expected %s" % (what, h, headers or "none"))
+            if headers and "layout" in h:
+                # sources and generated files in one tree (RHEL), or split (Debian)
+                layout = ("complete" if os.path.exists(os.path.join(headers, "include/linux/kconfig.h"))
+                          else "split")
+                check(h["layout"] == layout, "%s: check runtime headers layout %s, expected %s (%s)"
+                      % (what, h["layout"], layout, headers))
 
         # a. and b.: this kernel's BTF in a btfhub-archive tree
         what = label + " btf=archive"
