@@ -431,7 +431,17 @@ static void print_json(const struct report *r, bool pretty)
 	jw_kv_bool(&jw, "found", r->rt_headers);
 	jw_key(&jw, "path");
 	if (r->rt_headers)
-		jw_string(&jw, r->kh.dir);
+		jw_string(&jw, r->kh.objtree);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "sources");
+	if (r->rt_headers)
+		jw_string(&jw, r->kh.srctree);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "layout");
+	if (r->rt_headers)
+		jw_string(&jw, r->kh.layout);
 	else
 		jw_null(&jw);
 	jw_key(&jw, "release");
@@ -485,6 +495,7 @@ static void print_json(const struct report *r, bool pretty)
 
 static void print_text(const struct report *r)
 {
+	char tree[2 * PATH_MAX + 64];
 	size_t i;
 
 	printf("System\n");
@@ -548,7 +559,8 @@ static void print_text(const struct report *r)
 	}
 	printf("Runtime compilation\n");
 	printf("  compiler plugin: %s\n", r->rt_plugin ? "installed" : r->rt_plugin_why);
-	printf("  kernel headers:  %s%s%s\n", r->rt_headers ? r->kh.dir : "",
+	printf("  kernel headers:  %s%s%s\n",
+	       r->rt_headers ? kheaders_describe(&r->kh, tree, sizeof(tree)) : "",
 	       r->rt_headers ? (r->rt_match ? " (match the running kernel)" : ": ") : "",
 	       r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
 	printf("  cache:           %s: %s", r->rt_cache_dir,

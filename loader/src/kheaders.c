@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Kernel header discovery (DESIGN.md "Runtime compilation, in process").
+ * Kernel headers: discovery and layouts (DESIGN.md "Runtime compilation, in
+ * process"; the layouts are listed in kheaders.h).
  *
  * A usable tree is a configured build tree: include/generated/utsrelease.h
- * says which kernel it is for, arch/<arch>/include/generated holds the
- * generated asm headers. Debian splits it in two packages: the -amd64 tree
- * (generated files, Module.symvers, a one-line Makefile that includes the
- * -common tree) and the -common tree (the sources); both go on the include
- * path. kheaders.tar.xz (CONFIG_IKHEADERS) holds both halves merged.
- *
- * Paths are resolved like in a chroot below $BPFPORT_SYSROOT, symlinks
- * included, so that a container with the host at /host (and the tests,
- * with fake roots) see the host's /lib/modules and /usr/src.
+ * says which kernel it is for, include/generated/autoconf.h and
+ * arch/<arch>/include/generated hold the generated headers. Its sources
+ * (include/linux/kconfig.h) are the tree itself when it has them -- a
+ * complete tree, whose Makefile is the kernel's own and its include lines
+ * ("include $(srctree)/arch/$(SRCARCH)/Makefile") name nothing to follow --
+ * else the tree a split layout points to.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -383,7 +381,7 @@ void kheaders_package_hint(const char *release, char *buf, size_t len)
 		snprintf(buf, len, "install the kernel headers of %s", release);
 }
 
-/* ---- the -common half of Debian's split headers ---- */
+/* ---- the source tree of a build tree ---- */
 
 static bool has_kconfig_h(const char *dir)
 {
@@ -392,8 +390,9 @@ static bool has_kconfig_h(const char *dir)
 	return join(p, sizeof(p), dir, "include/linux/kconfig.h") && is_file(p);
 }
 
-/* Directory named by the build tree's Makefile: "include X/Makefile"
- * (Debian 10+) or "-C X" (older Debian). */
+/* Directory named by a split build tree's Makefile: "include X/Makefile"
+ * (Debian 10+) or "-C X" (older Debian), X absolute. A kernel's own
+ * Makefile has relative or $(srctree)-based include lines, never that. */
 static bool makefile_common(const char *dir, char *out, size_t len)
 {
 	char mk[PATH_MAX], text[4096], *line, *save = NULL;
@@ -408,7 +407,8 @@ static bool makefile_common(const char *dir, char *out, size_t len)
 		if (!strncmp(p, "include", 7) && (p[7] == ' ' || p[7] == '\t')) {
 			p += 7 + strspn(p + 7, " \t");
 			n = strcspn(p, " \t\r");
-			if (n > 9 && !strncmp(p + n - 9, "/Makefile", 9) && n - 9 < len) {
+			if (n > 9 && p[0] == '/' && !strncmp(p + n - 9, "/Makefile", 9) &&
+			    n - 9 < len) {
 				memcpy(out, p, n - 9);
 				out[n - 9] = '\0';
 				return true;
@@ -429,12 +429,13 @@ static bool makefile_common(const char *dir, char *out, size_t len)
 }
 
 /*
- * Finds the source half of the build tree at @dir (host path, inside root
- * at @rel): the tree itself when it has include/linux/kconfig.h, else its
+ * Finds the sources of the build tree at @dir (host path, inside root at
+ * @rel): the tree itself when it has include/linux/kconfig.h (a complete
+ * tree: its Makefile is the kernel's own and is not read), else its
  * "source" link (upstream O= builds), the tree its Makefile names, or the
  * sibling named <name up to a dash>-common.
  */
-static int find_common(const char *root, const char *dir, const char *rel,
+static int find_srctree(const char *root, const char *dir, const char *rel,
 		       char *common, size_t len, char *why, size_t wlen)
 {
 	char p[PATH_MAX], r[PATH_MAX], named[PATH_MAX] = "";
@@ -522,17 +523,22 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 		kh->version_code = (unsigned int)strtoul(val, NULL, 0);
 	if (!kh->version_code)
 		kh->version_code = version_of_release(kh->release);
+	if (!join(p, sizeof(p), dir, "include/generated/autoconf.h") || !is_file(p)) {
+		seterr(why, wlen, "no include/generated/autoconf.h (not a configured build tree)");
+		return -ENOENT;
+	}
 	if (snprintf(p, sizeof(p), "%s/arch/%s/include/generated", dir, arch) >=
 	    (int)sizeof(p) || !is_dir(p)) {
 		seterr(why, wlen, "no arch/%s/include/generated (headers of another architecture?)",
 			 arch);
 		return -ENOENT;
 	}
-	ret = find_common(root, dir, rel, kh->common, sizeof(kh->common), why, wlen);
+	ret = find_srctree(root, dir, rel, kh->srctree, sizeof(kh->srctree), why, wlen);
 	if (ret)
 		return ret;
-	snprintf(kh->dir, sizeof(kh->dir), "%s", dir);
+	snprintf(kh->objtree, sizeof(kh->objtree), "%s", dir);
 	snprintf(kh->arch, sizeof(kh->arch), "%s", arch);
+	kh->layout = strcmp(kh->srctree, kh->objtree) ? "split" : "complete";
 	return 0;
 }
 
@@ -1278,6 +1284,7 @@ int kheaders_find(const char *explicit_dir, const char *release,
 		note(kh, "/sys/kernel/kheaders.tar.xz", "%s", ret ? why : "ok");
 		if (!ret) {
 			kh->source = "/sys/kernel/kheaders.tar.xz";
+			kh->layout = "kheaders.tar.xz";
 			kh->extracted = true;
 			return 0;
 		}
@@ -1285,8 +1292,8 @@ int kheaders_find(const char *explicit_dir, const char *release,
 		note(kh, "/sys/kernel/kheaders.tar.xz", "absent");
 	}
 
-	memset(kh->dir, 0, sizeof(kh->dir));
-	kh->common[0] = kh->release[0] = '\0';
+	kh->objtree[0] = kh->srctree[0] = kh->release[0] = '\0';
+	kh->layout = NULL;
 	kh->version_code = 0;
 	kheaders_package_hint(release, hint, sizeof(hint));
 	seterr(err, errlen, "no kernel headers for %s: %s, or give --kernel-headers DIR (tried %s)",
@@ -1302,7 +1309,7 @@ void kheaders_cleanup(struct kheaders *kh)
 		rm_tree(kh->tmpdir);
 	kh->tmpdir[0] = '\0';
 	if (kh->extracted) {
-		kh->dir[0] = kh->common[0] = '\0';
+		kh->objtree[0] = kh->srctree[0] = '\0';
 		kh->extracted = false;
 	}
 }
@@ -1327,71 +1334,46 @@ int kheaders_check_release(const struct kheaders *kh,
 		return 0;
 	kheaders_package_hint(running_release, hint, sizeof(hint));
 	seterr(err, errlen, "headers at %s are for %s, the running kernel is %s: %s, or point --kernel-headers at headers for %s",
-	       kh->dir, kh->release, running_release, hint, running_release);
+	       kh->objtree, kh->release, running_release, hint, running_release);
 	return -EINVAL;
 }
 
-int kheaders_cflags(const struct kheaders *kh, const char *clang_resource_dir,
-		    const char ***argv, size_t *argc)
+const char *kheaders_describe(const struct kheaders *kh, char *buf, size_t len)
 {
-	static const char *const fixed[] = {
-		"-D__KERNEL__", "-DKBUILD_MODNAME=\"bpfport\"",
-		"-fno-stack-protector",
-		"-Wno-address-of-packed-member", "-Wno-ignored-attributes",
-		"-Wno-duplicate-decl-specifier", "-Wno-unknown-warning-option",
-		"-Wno-gnu-variable-sized-type-not-at-end", "-Wno-pointer-sign",
-	};
-	const char *d = kh->dir, *c = kh->common[0] ? kh->common : kh->dir;
+	if (!kh->layout || !kh->objtree[0] || kh->extracted)
+		/* extracted: the tmpdir differs each run */
+		snprintf(buf, len, "%s", kh->layout ? kh->layout : "none");
+	else if (!strcmp(kh->layout, "split"))
+		snprintf(buf, len, "split tree %s (sources %s)", kh->objtree, kh->srctree);
+	else
+		snprintf(buf, len, "%s tree %s", kh->layout, kh->objtree);
+	return buf;
+}
+
+size_t kheaders_include_dirs(const struct kheaders *kh,
+			     char dirs[KHEADERS_MAX_INCLUDE][PATH_MAX],
+			     char config_h[PATH_MAX])
+{
+	const char *o = kh->objtree, *s = kh->srctree[0] ? kh->srctree : o;
 	const char *a = kh->arch[0] ? kh->arch : kheaders_arch(NULL);
-	bool split = strcmp(c, d) != 0;
-	char *tmp[32], *p;
-	size_t n = 0, total = 0, i;
-	const char **out;
-	int ret = -ENOMEM;
+	bool fits = true;
+	size_t n = 0;
 
-	*argv = NULL;
-	*argc = 0;
-	if (!clang_resource_dir || !*clang_resource_dir || !d[0])
-		return -EINVAL;
-#define ADD(...) do { if (asprintf(&tmp[n], __VA_ARGS__) < 0) goto out; n++; } while (0)
-	ADD("-nostdinc");
-	ADD("-isystem");
-	ADD("%s/include", clang_resource_dir);
-	/* kbuild's LINUXINCLUDE, then USERINCLUDE: sources from the common
-	 * tree, generated files from the build tree */
-	ADD("-I%s/arch/%s/include", c, a);
-	ADD("-I%s/arch/%s/include/generated", d, a);
-	ADD("-I%s/include", c);
-	if (split)
-		ADD("-I%s/include", d);
-	ADD("-I%s/arch/%s/include/uapi", c, a);
-	ADD("-I%s/arch/%s/include/generated/uapi", d, a);
-	ADD("-I%s/include/uapi", c);
-	ADD("-I%s/include/generated/uapi", d);
-	ADD("-include");
-	ADD("%s/include/linux/kconfig.h", c);
-	for (i = 0; i < ARRAY_SIZE(fixed); i++)
-		ADD("%s", fixed[i]);
-#undef ADD
-	for (i = 0; i < n; i++)
-		total += strlen(tmp[i]) + 1;
-	out = malloc((n + 1) * sizeof(*out) + total);
-	if (!out)
-		goto out;
-	p = (char *)(out + n + 1);
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(tmp[i]) + 1;
-
-		memcpy(p, tmp[i], l);
-		out[i] = p;
-		p += l;
-	}
-	out[n] = NULL;
-	*argv = out;
-	*argc = n;
-	ret = 0;
-out:
-	for (i = 0; i < n; i++)
-		free(tmp[i]);
-	return ret;
+#define DIR(...) (fits = fits && snprintf(dirs[n++], PATH_MAX, __VA_ARGS__) < PATH_MAX)
+	config_h[0] = '\0';
+	if (!o[0])
+		return 0;
+	DIR("%s/arch/%s/include", s, a);
+	DIR("%s/arch/%s/include/generated", o, a);
+	DIR("%s/include", s);
+	if (strcmp(s, o))
+		DIR("%s/include", o);
+	DIR("%s/arch/%s/include/uapi", s, a);
+	DIR("%s/arch/%s/include/generated/uapi", o, a);
+	DIR("%s/include/uapi", s);
+	DIR("%s/include/generated/uapi", o);
+#undef DIR
+	if (!fits || snprintf(config_h, PATH_MAX, "%s/include/linux/kconfig.h", s) >= PATH_MAX)
+		return 0;
+	return n;
 }

@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Kernel header discovery for the runtime-compilation mode: finds a
- * configured kernel build tree (one with include/generated), reads which
- * kernel it is for, and gives the compiler flags in kbuild's include order.
+ * Kernel headers for the runtime-compilation mode: the one place that
+ * knows their layouts. Finds a configured kernel build tree (one with
+ * include/generated), tells its source tree from its build tree, reads
+ * which kernel it is for, and gives the include dirs a compile against it
+ * needs, in Kbuild's order. Discovery, `check`, the cache key and the
+ * compile all take the tree from here.
+ *
+ * Layouts understood:
+ *  - complete: sources and generated files in one tree, with the kernel's
+ *    own top-level Makefile: RHEL/CentOS kernel-devel (/usr/src/kernels/R),
+ *    Fedora, Arch, Ubuntu (through symlinks), self-built and in-tree builds;
+ *  - split: a build tree (generated files) whose sources are elsewhere:
+ *    Debian's linux-headers-R-<flavour> naming linux-headers-R-common in
+ *    its Makefile ("include DIR/Makefile", older "-C DIR"), or beside it;
+ *    an O= build dir with its "source" link;
+ *  - kheaders.tar.xz (CONFIG_IKHEADERS), extracted: both halves merged.
+ * Paths are resolved like in a chroot below $BPFPORT_SYSROOT, symlinks
+ * included (/lib/modules/R/build -> /usr/src/kernels/R).
  */
 #ifndef BPFPORT_KHEADERS_H
 #define BPFPORT_KHEADERS_H
@@ -18,8 +33,10 @@
 #define KHEADERS_DIR_ENV	"BPFPORT_KERNEL_HEADERS"
 
 struct kheaders {
-	char dir[PATH_MAX];	/* the arch/build tree: has include/generated */
-	char common[PATH_MAX];	/* Debian's -common tree, or same as dir */
+	char objtree[PATH_MAX];	/* the build tree: has include/generated */
+	char srctree[PATH_MAX];	/* the sources: include/linux/kconfig.h;
+				 * the same as objtree in a complete tree */
+	const char *layout;	/* "complete", "split", "kheaders.tar.xz" */
 	char release[256];	/* include/generated/utsrelease.h UTS_RELEASE */
 	unsigned int version_code; /* LINUX_VERSION_CODE */
 	const char *source;	/* "option", "env", "/lib/modules/R/build", ... */
@@ -57,16 +74,25 @@ int kheaders_check_release(const struct kheaders *kh,
 			   const char *running_release, char *err,
 			   size_t errlen);
 
+/* One line naming the tree and its layout, for check, the logs and the
+ * cache key: "complete tree /usr/src/kernels/R", "split tree /usr/src/
+ * linux-headers-R-amd64 (sources /usr/src/linux-headers-R-common)",
+ * "kheaders.tar.xz". */
+const char *kheaders_describe(const struct kheaders *kh, char *buf, size_t len);
+
+#define KHEADERS_MAX_INCLUDE	8
+
 /*
- * The preprocessor and warning flags for compiling against kh, in kbuild's
- * order: -nostdinc -isystem <clang_resource_dir>/include, the arch, generated
- * and uapi include dirs of both trees, -include .../linux/kconfig.h,
- * -D__KERNEL__ and the warnings kernel headers need silenced.
- * *argv is one allocation (pointers and strings): free(*argv) releases it.
- * Returns 0, -EINVAL (no resource dir) or -ENOMEM.
+ * The include dirs of a compile against kh, in Kbuild's order (its
+ * LINUXINCLUDE, then USERINCLUDE): srctree's arch/A/include, objtree's
+ * arch/A/include/generated, include (of both trees when they differ), then
+ * the uapi and generated/uapi dirs; and in @config_h the header Kbuild
+ * -includes first, <srctree>/include/linux/kconfig.h.
+ * Returns how many dirs (0 when kh holds no tree, or a path is too long).
  */
-int kheaders_cflags(const struct kheaders *kh, const char *clang_resource_dir,
-		    const char ***argv, size_t *argc);
+size_t kheaders_include_dirs(const struct kheaders *kh,
+			     char dirs[KHEADERS_MAX_INCLUDE][PATH_MAX],
+			     char config_h[PATH_MAX]);
 
 /* uname -m to the kernel's arch directory ("x86_64" -> "x86",
  * "aarch64" -> "arm64"); NULL: the running machine. */

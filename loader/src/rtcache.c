@@ -255,6 +255,7 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 	sb_val(&b, p->headers_release);
 	sb_raw(&b, "/");
 	sb_raw(&b, num);
+	sb_field(&b, "tree", p->headers_tree ? p->headers_tree : "");
 	sb_field(&b, "arch", p->arch ? p->arch : uname(&u) ? "unknown" : u.machine);
 
 	/* name, length and bytes of each source: no two different sets hash

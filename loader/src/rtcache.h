@@ -44,12 +44,13 @@ struct rtcache_key_parts {
 	const char *config_hash;	/* rtcache_config_hash(); NULL: "no-config" */
 	const char *headers_release;	/* struct kheaders .release */
 	unsigned int headers_version_code;
+	const char *headers_tree;	/* kheaders_describe(); NULL: "" */
 	const char *arch;		/* uname -m; NULL: the running machine */
 	const struct rtcache_blob *sources;	/* the sources and headers */
 	size_t source_cnt;
 	/* The compile flags, except the header include paths: those change
 	 * from run to run for extracted kheaders, and the headers are already
-	 * named by headers_release and headers_version_code. */
+	 * named by headers_release, headers_version_code and headers_tree. */
 	const char *const *flags;
 	size_t flag_cnt;
 	const char *compiler;		/* the compiler's version string */
@@ -58,7 +59,7 @@ struct rtcache_key_parts {
 /*
  * Writes the stable one-line key text of p into key:
  * "bpfport-rtcache-v1;release=...;uname-v=...;config=...;headers=R/CODE;
- *  arch=...;source=sha256:...;flags=sha256:...;compiler=...".
+ *  tree=...;arch=...;source=sha256:...;flags=sha256:...;compiler=...".
  * Returns 0, -EINVAL (kernel_release, headers_release or compiler missing)
  * or -ENAMETOOLONG (len too small).
  */

@@ -108,6 +108,9 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	struct rtcache_blob blobs[64];
 	struct rtc_file files[64];
 	struct kheaders kh;
+	char kinc[KHEADERS_MAX_INCLUDE][PATH_MAX], kconfig_h[PATH_MAX], tree[2 * PATH_MAX + 64];
+	const char *kinc_ptr[KHEADERS_MAX_INCLUDE];
+	size_t kinc_cnt;
 	struct utsname u;
 	char err[512], cfg_hash[80] = "", compiler[256];
 	char *tp = NULL, key[4096];
@@ -137,8 +140,19 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		snprintf(detail, dlen, "%s", err);
 		return ret;
 	}
-	snprintf(ro->headers, sizeof(ro->headers), "%s", kh.dir);
+	snprintf(ro->headers, sizeof(ro->headers), "%s", kh.objtree);
 	ro->headers_source = kh.source;
+	kheaders_describe(&kh, tree, sizeof(tree));
+	kinc_cnt = kheaders_include_dirs(&kh, kinc, kconfig_h);
+	if (!kinc_cnt) {
+		*reason = R_NO_HEADERS;
+		snprintf(detail, dlen, "kernel headers %s: path too long: give a shorter --kernel-headers DIR",
+			 kh.objtree);
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	for (i = 0; i < kinc_cnt; i++)
+		kinc_ptr[i] = kinc[i];
 	p = getenv("BPFPORT_ALLOW_HEADERS_MISMATCH");	/* tests only */
 	if (!(p && *p && strcmp(p, "0")) &&
 	    kheaders_check_release(&kh, u.release, err, sizeof(err))) {
@@ -208,6 +222,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			.config_hash = cfg_hash[0] ? cfg_hash : NULL,
 			.headers_release = kh.release,
 			.headers_version_code = kh.version_code,
+			.headers_tree = tree,
 			.sources = blobs, .source_cnt = nfiles,
 			.flags = flags, .flag_cnt = 4, .compiler = compiler,
 		};
@@ -237,7 +252,9 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		{
 			RTC_OPTS(ropts, .main_file = main_file, .files = files,
 				 .file_cnt = nfiles, .defines = defines, .define_cnt = define_cnt,
-				 .kernel_headers_dir = kh.dir,
+				 .kernel_include_dirs = kinc_ptr,
+				 .kernel_include_dir_cnt = kinc_cnt,
+				 .kernel_config_header = kconfig_h,
 				 .timeout_ms = timeout ? timeout : o->compile_timeout_ms,
 				 .plugin_path = o->rtc_plugin, .stats = &stats);
 
@@ -269,14 +286,14 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 				snprintf(detail, dlen, "%s", line);
 			else
 				snprintf(detail, dlen, "%s against %s: %s: %s", main_file,
-					 kh.dir, rtc_strerror(ret), line);
+					 kh.objtree, rtc_strerror(ret), line);
 			free(diag);
 			goto out;
 		}
 		free(diag);
 		pr_info("runtime: compiled %s against %s in %.2f s (child peak RSS %ld MiB, "
 			"%lu header function bodies skipped%s)\n",
-			main_file, kh.dir, stats.wall_us / 1e6, stats.child_maxrss_kib / 1024,
+			main_file, tree, stats.wall_us / 1e6, stats.child_maxrss_kib / 1024,
 			stats.skipped_bodies, stats.reparsed ? ", parsed again in full" : "");
 		if (rtcache_put(dirfd, key, ro->obj[i], ro->size[i], err, sizeof(err)))
 			pr_warn("runtime: not cached: %s\n", err);

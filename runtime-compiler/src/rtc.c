@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +103,6 @@ struct job {
 	enum job_kind kind;
 	struct rtc_opts o;		/* normalized copy */
 	char plugin[PATH_MAX];
-	char kbuild[PATH_MAX];		/* kernel headers: objtree (flavour) */
-	char ksrc[PATH_MAX];		/* kernel headers: srctree (common) */
 	unsigned long budget;		/* address space added to the fork's */
 	unsigned int timeout_ms;
 	int wfd;
@@ -160,13 +159,6 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		buf_add(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
 static int is_file(const char *path)
@@ -263,71 +255,6 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		return buf;
 	errno = ENOENT;
 	return NULL;
-}
-
-/*
- * Debian splits kernel headers into linux-headers-R-<flavour> (objtree:
- * generated headers, what /lib/modules/R/build points to) and
- * linux-headers-R-common (srctree), named by the flavour's Makefile
- * ("include /usr/src/linux-headers-R-common/Makefile"). A plain kernel
- * tree is both. Unpacked elsewhere than /usr/src, the common half is the
- * flavour dir's sibling.
- */
-static int kernel_layout(const char *kdir, char *kbuild, char *ksrc,
-			 struct buf *diag)
-{
-	char path[PATH_MAX], line[PATH_MAX + 32], common[PATH_MAX + 32] = "";
-	const char *base;
-	FILE *f;
-
-	if (!realpath(kdir, kbuild)) {
-		buf_printf(diag, "kernel headers %s: %s\n", kdir, strerror(errno));
-		return -ENOENT;
-	}
-	snprintf(path, sizeof(path), "%s/include/generated/autoconf.h", kbuild);
-	if (!is_file(path)) {
-		buf_printf(diag, "kernel headers %s: no include/generated/autoconf.h "
-			   "(not a configured kernel header tree)\n", kbuild);
-		return -ENOENT;
-	}
-	snprintf(path, sizeof(path), "%s/Makefile", kbuild);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		size_t l = strlen(line);
-
-		while (l && (line[l - 1] == '\n' || line[l - 1] == ' '))
-			line[--l] = '\0';
-		if (!strncmp(line, "include ", 8) && l > 17 &&
-		    !strcmp(line + l - 9, "/Makefile")) {
-			line[l - 9] = '\0';
-			snprintf(common, sizeof(common), "%s", line + 8);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-
-	snprintf(ksrc, PATH_MAX, "%s", kbuild);
-	if (*common) {
-		snprintf(path, sizeof(path), "%s/include/linux", common);
-		if (is_dir(path)) {
-			snprintf(ksrc, PATH_MAX, "%s", common);
-		} else {
-			base = strrchr(common, '/');
-			base = base ? base + 1 : common;
-			snprintf(path, sizeof(path), "%s", kbuild);
-			*strrchr(path, '/') = '\0';
-			if ((size_t)snprintf(ksrc, PATH_MAX, "%s/%s", path, base) >= PATH_MAX)
-				ksrc[0] = '\0';
-		}
-	}
-	snprintf(path, sizeof(path), "%s/include/linux/kconfig.h", ksrc);
-	if (!is_file(path)) {
-		buf_printf(diag, "kernel headers %s: no include/linux/kconfig.h "
-			   "(looked in %s)\n", kbuild, ksrc);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -443,6 +370,7 @@ static void build_args(const struct job *j, const char *res, struct argv *a,
 {
 	const struct rtc_opts *o = &j->o;
 	const char *main_path = o->main_file;
+	bool kernel = o->kernel_include_dir_cnt > 0;
 	size_t i;
 
 	arg(a, "-O2");
@@ -454,7 +382,7 @@ static void build_args(const struct job *j, const char *res, struct argv *a,
 	arg(a, "-fno-stack-protector");
 	arg(a, "-fno-asynchronous-unwind-tables");
 	arg(a, "-fno-unwind-tables");
-	if (*j->kbuild) {
+	if (kernel) {
 		const char *res_inc = fmt("%s/include", res);
 
 		arg(a, "-nostdinc");
@@ -463,33 +391,21 @@ static void build_args(const struct job *j, const char *res, struct argv *a,
 		/* BPF code never calls the headers' inline functions, and
 		 * parsing them was most of a compile's time */
 		arg(skip, res_inc);
-		arg(skip, j->ksrc);
-		arg(skip, j->kbuild);
+		for (i = 0; i < o->kernel_include_dir_cnt; i++)
+			arg(skip, o->kernel_include_dirs[i]);
 	}
 	for (i = 0; i < o->include_dir_cnt; i++)
 		arg(a, fmt("-I%s", o->include_dirs[i]));
 	arg(a, "-I" RTC_VIRTUAL_DIR);
-	if (*j->kbuild) {
-		/* Kbuild's LINUXINCLUDE: srctree and objtree, arch then
-		 * generic, then the uapi dirs */
-		const char *s = j->ksrc, *b = j->kbuild;
-
-		arg(a, fmt("-I%s/arch/%s/include", s, KARCH));
-		arg(a, fmt("-I%s/arch/%s/include/generated", b, KARCH));
-		arg(a, fmt("-I%s/include", s));
-		arg(a, fmt("-I%s/include", b));
-		arg(a, fmt("-I%s/arch/%s/include/uapi", s, KARCH));
-		arg(a, fmt("-I%s/arch/%s/include/generated/uapi", b, KARCH));
-		arg(a, fmt("-I%s/include/uapi", s));
-		arg(a, fmt("-I%s/include/generated/uapi", b));
-	}
+	for (i = 0; i < o->kernel_include_dir_cnt; i++)
+		arg(a, fmt("-I%s", o->kernel_include_dirs[i]));
 	for (i = 0; i < o->system_include_dir_cnt; i++) {
 		arg(a, "-isystem");
 		arg(a, o->system_include_dirs[i]);
 	}
-	if (*j->kbuild) {
+	if (kernel) {
 		arg(a, "-include");
-		arg(a, fmt("%s/include/linux/kconfig.h", j->ksrc));
+		arg(a, o->kernel_config_header);
 		arg(a, "-D__KERNEL__");
 		arg(a, "-D__BPF_TRACING__");
 		arg(a, "-D__TARGET_ARCH_" KARCH);
@@ -918,7 +834,9 @@ static int check_opts(const struct rtc_opts *o)
 		return -EINVAL;
 	if ((o->file_cnt && !o->files) || (o->include_dir_cnt && !o->include_dirs) ||
 	    (o->system_include_dir_cnt && !o->system_include_dirs) ||
-	    (o->define_cnt && !o->defines) || (o->argc_extra && !o->argv_extra))
+	    (o->define_cnt && !o->defines) || (o->argc_extra && !o->argv_extra) ||
+	    (o->kernel_include_dir_cnt && (!o->kernel_include_dirs ||
+					   !o->kernel_config_header)))
 		return -EINVAL;
 	for (i = 0; i < o->file_cnt; i++)
 		if (!o->files[i].name || !*o->files[i].name ||
@@ -929,6 +847,9 @@ static int check_opts(const struct rtc_opts *o)
 			return -EINVAL;
 	for (i = 0; i < o->system_include_dir_cnt; i++)
 		if (!o->system_include_dirs[i])
+			return -EINVAL;
+	for (i = 0; i < o->kernel_include_dir_cnt; i++)
+		if (!o->kernel_include_dirs[i] || !*o->kernel_include_dirs[i])
 			return -EINVAL;
 	for (i = 0; i < o->define_cnt; i++)
 		if (!o->defines[i] || !*o->defines[i])
@@ -983,10 +904,10 @@ int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **
 		ret = -RTC_ERR_NO_PLUGIN;
 		goto out;
 	}
-	if (j->o.kernel_headers_dir) {
-		ret = kernel_layout(j->o.kernel_headers_dir, j->kbuild, j->ksrc, &oc.diag);
-		if (ret)
-			goto out;
+	if (j->o.kernel_include_dir_cnt && !is_file(j->o.kernel_config_header)) {
+		buf_printf(&oc.diag, "kernel headers: no %s\n", j->o.kernel_config_header);
+		ret = -ENOENT;
+		goto out;
 	}
 	ret = run_job(j, &oc, j->o.stats);
 	if (!ret && !oc.obj) {

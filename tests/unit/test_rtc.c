@@ -7,7 +7,8 @@
  *   isolation  timeout, crash, LLVM fatal error, out of memory: each is
  *              its error code, the caller lives on and never maps LLVM
  *   kheaders   bpf/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
- *              kernel headers from the kernel-matrix cache
+ *              kernel headers from the kernel-matrix cache, with the include
+ *              dirs the loader's header layout module gives
  * Env: BPFPORT_RTC_PLUGIN (librtc_llvm.so; else the default search),
  * BPFPORT_SOURCE_DIR (the source tree; else the build's), BPFPORT_KERNEL_HEADERS
  * (a linux-headers-R-<flavour> dir) or BPFPORT_KERNEL_CACHE (default
@@ -35,6 +36,7 @@
 #include <bpfport/rtc.h>
 
 #include "check.h"
+#include "kheaders.h"	/* the header layout: include dirs of a tree */
 
 #ifndef BPFPORT_SOURCE_DIR
 #define BPFPORT_SOURCE_DIR "."
@@ -704,6 +706,10 @@ static int test_kheaders(void)
 	struct rtc_file files[ARRAY_SIZE(srcs) + 1];
 	struct rtc_stats st = { .sz = sizeof(st) };
 	char kdir[4096], why[4096], path[4096], *diag = NULL;
+	char kinc[KHEADERS_MAX_INCLUDE][PATH_MAX], kconfig_h[PATH_MAX];
+	const char *kinc_ptr[KHEADERS_MAX_INCLUDE];
+	size_t kinc_cnt;
+	struct kheaders kh;
 	const char *srcdir = getenv("BPFPORT_SOURCE_DIR");
 	void *obj = NULL, *first = NULL;
 	size_t sz = 0, first_sz = 0, i, len;
@@ -712,6 +718,15 @@ static int test_kheaders(void)
 
 	if (!find_kheaders(kdir, sizeof(kdir), why, sizeof(why)))
 		return skip("%s", why);
+	ret = kheaders_find(kdir, NULL, &kh, why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "kheaders_find(%s): %s\n", kdir, why);
+		return 1;
+	}
+	kinc_cnt = kheaders_include_dirs(&kh, kinc, kconfig_h);
+	CHECK(kinc_cnt == 8);	/* a split tree: include of both halves */
+	for (i = 0; i < kinc_cnt; i++)
+		kinc_ptr[i] = kinc[i];
 	if (!srcdir || !*srcdir)
 		srcdir = BPFPORT_SOURCE_DIR;
 	for (i = 0; i < ARRAY_SIZE(srcs); i++) {
@@ -738,7 +753,9 @@ static int test_kheaders(void)
 			.file_cnt = ARRAY_SIZE(files),
 			.defines = defines,
 			.define_cnt = ARRAY_SIZE(defines),
-			.kernel_headers_dir = kdir,
+			.kernel_include_dirs = kinc_ptr,
+			.kernel_include_dir_cnt = kinc_cnt,
+			.kernel_config_header = kconfig_h,
 			.plugin_path = plugin,
 			.stats = &st,
 		);
@@ -794,7 +811,8 @@ static int test_kheaders(void)
 			"char _license[] __attribute__((section(\"license\"), used)) = \"GPL\";\n";
 		static const struct rtc_file f = { "swab.c", src, sizeof(src) - 1 };
 		RTC_OPTS(o, .main_file = "swab.c", .files = &f, .file_cnt = 1,
-			 .kernel_headers_dir = kdir, .plugin_path = plugin,
+			 .kernel_include_dirs = kinc_ptr, .kernel_include_dir_cnt = kinc_cnt,
+			 .kernel_config_header = kconfig_h, .plugin_path = plugin,
 			 .flags = RTC_F_NO_BTF, .stats = &st);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
@@ -811,7 +829,8 @@ static int test_kheaders(void)
 	if (!under_asan()) {
 		RTC_OPTS(o, .main_file = "exec.bpf.c", .files = files,
 			 .file_cnt = ARRAY_SIZE(files), .defines = defines,
-			 .define_cnt = ARRAY_SIZE(defines), .kernel_headers_dir = kdir,
+			 .define_cnt = ARRAY_SIZE(defines), .kernel_include_dirs = kinc_ptr,
+			 .kernel_include_dir_cnt = kinc_cnt, .kernel_config_header = kconfig_h,
 			 .plugin_path = plugin, .as_limit_bytes = 225UL << 20,
 			 .stats = &st);
 
@@ -823,15 +842,21 @@ static int test_kheaders(void)
 		free(diag);
 	}
 
-	/* a directory that is not kernel headers: a clear error, no child */
+	/* headers that are not there: a clear error, no child */
 	{
+		static const char *const tmp_inc[] = { "/tmp/include" };
 		RTC_OPTS(o, .main_file = "exec.bpf.c", .files = files,
-			 .file_cnt = ARRAY_SIZE(files), .kernel_headers_dir = "/tmp",
+			 .file_cnt = ARRAY_SIZE(files), .kernel_include_dirs = tmp_inc,
+			 .kernel_include_dir_cnt = 1,
+			 .kernel_config_header = "/tmp/include/linux/kconfig.h",
 			 .plugin_path = plugin);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -ENOENT, diag);
-		CHECK_HAS(diag, "not a configured kernel header tree");
+		CHECK_HAS(diag, "kernel headers: no /tmp/include/linux/kconfig.h");
+		free(diag);
+		o.kernel_config_header = NULL;	/* dirs without the header */
+		CHECK_RET(rtc_compile(&o, &obj, &sz, &diag), -EINVAL, diag);
 		free(diag);
 	}
 

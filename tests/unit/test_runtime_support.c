@@ -424,34 +424,40 @@ static const char *clang_resource_dir(const char *clang)
 	return dir[0] ? dir : NULL;
 }
 
-/* Compiles @src with clang against kh (host triple, -Wall -Werror). */
+/* Compiles @src with clang against kh, with the include dirs the layout
+ * gives (host triple, no libc: -nostdinc). */
 static int compile_with_headers(const struct kheaders *kh, const char *src)
 {
-	const char *clang = clang_prog(), *res, **flags, *argv[80];
+	char dirs[KHEADERS_MAX_INCLUDE][PATH_MAX], config_h[PATH_MAX];
+	char path[PATH_MAX + 32], isys[PATH_MAX + 16], inc[KHEADERS_MAX_INCLUDE][PATH_MAX + 2];
+	const char *clang = clang_prog(), *res, *argv[40];
 	size_t n, i, a = 0;
-	char path[PATH_MAX + 32];
-	int ret;
 
 	if (!clang || !(res = clang_resource_dir(clang)))
 		return 77;
-	if (kheaders_cflags(kh, res, &flags, &n)) {
-		fprintf(stderr, "kheaders_cflags failed\n");
-		return 1;
-	}
+	n = kheaders_include_dirs(kh, dirs, config_h);
+	CHECK(n > 0);
 	fmt(path, sizeof(path), "%s/k.c", tmproot);
 	write_text(path, src);
+	fmt(isys, sizeof(isys), "%s/include", res);
 	argv[a++] = clang;
 	argv[a++] = "-fsyntax-only";
 	argv[a++] = "-O2";
-	argv[a++] = "-Wall";
-	argv[a++] = "-Werror";
-	for (i = 0; i < n && a < 70; i++)
-		argv[a++] = flags[i];
+	argv[a++] = "-nostdinc";
+	argv[a++] = "-isystem";
+	argv[a++] = isys;
+	for (i = 0; i < n; i++) {
+		fmt(inc[i], sizeof(inc[i]), "-I%s", dirs[i]);
+		argv[a++] = inc[i];
+	}
+	argv[a++] = "-include";
+	argv[a++] = config_h;
+	argv[a++] = "-D__KERNEL__";
+	argv[a++] = "-DKBUILD_MODNAME=\"bpfport\"";
+	argv[a++] = "-w";	/* the headers' own warnings are not ours */
 	argv[a++] = path;
 	argv[a] = NULL;
-	ret = run(argv);
-	free(flags);
-	return ret;
+	return run(argv);
 }
 
 static const char *const real_headers_src =
@@ -483,8 +489,8 @@ static void test_kheaders_real(const struct kcache *kc)
 	}
 	CHECK_STR(kh.source, "option");
 	CHECK_STR(kh.release, kc->release);
-	CHECK_STR(kh.dir, kc->amd64);
-	CHECK_STR(kh.common, kc->common);
+	CHECK_STR(kh.objtree, kc->amd64);
+	CHECK_STR(kh.srctree, kc->common);
 	CHECK_STR(kh.arch, "x86");
 	CHECK(!kh.extracted);
 	CHECK(kh.version_code >> 16 >= 4);
@@ -519,8 +525,8 @@ static void test_kheaders_real(const struct kcache *kc)
 	CHECK_ERR(ret, 0, "", "");
 	if (!ret) {
 		CHECK_STR(kh.source, "/lib/modules/R/build");
-		CHECK_STR(kh.dir, kc->amd64);
-		CHECK_STR(kh.common, kc->common);
+		CHECK_STR(kh.objtree, kc->amd64);
+		CHECK_STR(kh.srctree, kc->common);
 		CHECK_STR(kh.release, kc->release);
 		fmt(p, sizeof(p), "/lib/modules/%s/build: ok", kc->release);
 		CHECK_HAS(kh.tried, p);
@@ -542,6 +548,8 @@ static void fake_tree(const char *dir, const char *release, bool with_sources)
 	fmt(p, sizeof(p), "%s/include/generated/utsrelease.h", dir);
 	fmt(text, sizeof(text), "#define UTS_RELEASE \"%s\"\n", release);
 	write_text(p, text);
+	fmt(p, sizeof(p), "%s/include/generated/autoconf.h", dir);
+	write_text(p, "#define CONFIG_X86_64 1\n");
 	fmt(p, sizeof(p), "%s/include/generated/uapi/linux/version.h", dir);
 	write_text(p, "#define LINUX_VERSION_CODE 393664\n"
 		      "#define KERNEL_VERSION(a,b,c) (((a) << 16) + ((b) << 8) + (c))\n");
@@ -571,7 +579,7 @@ static void test_kheaders_fake(void)
 	CHECK_HAS(err, "/lib/modules/6.1.0-77-amd64/build: absent");
 	CHECK_HAS(err, "/usr/src/kernels/6.1.0-77-amd64: absent");
 	CHECK_HAS(err, "/sys/kernel/kheaders.tar.xz: absent");
-	CHECK(kh.dir[0] == '\0');
+	CHECK(kh.objtree[0] == '\0');
 
 	/* every step present but bad, the last one good */
 	mkdirs(tmp("root1/lib/modules/6.1.0-77-amd64"));
@@ -584,8 +592,8 @@ static void test_kheaders_fake(void)
 	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
 	CHECK_ERR(ret, 0, "", "");
 	CHECK_STR(kh.source, "/usr/src/kernels/R");
-	CHECK_STR(kh.dir, tmp("root1/usr/src/kernels/6.1.0-77-amd64"));
-	CHECK_STR(kh.common, kh.dir);
+	CHECK_STR(kh.objtree, tmp("root1/usr/src/kernels/6.1.0-77-amd64"));
+	CHECK_STR(kh.srctree, kh.objtree);
 	CHECK(kh.version_code == 393664);
 	CHECK_HAS(kh.tried, "/lib/modules/6.1.0-77-amd64/build: dangling symlink to /usr/src/gone");
 	CHECK_HAS(kh.tried, "/lib/modules/6.1.0-77-amd64/source: no include/generated/utsrelease.h");
@@ -602,7 +610,7 @@ static void test_kheaders_fake(void)
 	ret = kheaders_find(NULL, "7.0.0-1-amd64", &kh, err, sizeof(err));
 	CHECK_ERR(ret, 0, "", "");
 	CHECK_STR(kh.source, "/usr/src/linux-headers-R");
-	CHECK_STR(kh.common, tmp("root1/opt/kcommon"));
+	CHECK_STR(kh.srctree, tmp("root1/opt/kcommon"));
 
 	fake_tree(tmp("root1/usr/src/kernels/7.0.0-2"), "7.0.0-2", false);
 	mkdirs(tmp("root1/build/src7/include/linux"));
@@ -610,14 +618,14 @@ static void test_kheaders_fake(void)
 	CHECK(!symlink("/build/src7", tmp("root1/usr/src/kernels/7.0.0-2/source")));
 	ret = kheaders_find(NULL, "7.0.0-2", &kh, err, sizeof(err));
 	CHECK_ERR(ret, 0, "", "");
-	CHECK_STR(kh.common, tmp("root1/build/src7"));
+	CHECK_STR(kh.srctree, tmp("root1/build/src7"));
 
 	fake_tree(tmp("root1/usr/src/linux-headers-7.0.0-3-cloud-amd64"), "7.0.0-3-cloud-amd64", false);
 	mkdirs(tmp("root1/usr/src/linux-headers-7.0.0-3-common/include/linux"));
 	write_text(tmp("root1/usr/src/linux-headers-7.0.0-3-common/include/linux/kconfig.h"), "\n");
 	ret = kheaders_find(NULL, "7.0.0-3-cloud-amd64", &kh, err, sizeof(err));
 	CHECK_ERR(ret, 0, "", "");
-	CHECK_STR(kh.common, tmp("root1/usr/src/linux-headers-7.0.0-3-common"));
+	CHECK_STR(kh.srctree, tmp("root1/usr/src/linux-headers-7.0.0-3-common"));
 
 	/* a split tree without its sources is skipped, saying so */
 	fake_tree(tmp("root1/usr/src/linux-headers-7.0.0-4-amd64"), "7.0.0-4-amd64", false);
@@ -644,7 +652,7 @@ static void test_kheaders_fake(void)
 	CHECK(!chdir(tmp("root1/usr/src")));
 	ret = kheaders_find("kernels/6.1.0-77-amd64", R, &kh, err, sizeof(err));
 	CHECK_ERR(ret, 0, "", "");
-	CHECK_STR(kh.dir, tmp("root1/usr/src/kernels/6.1.0-77-amd64"));
+	CHECK_STR(kh.objtree, tmp("root1/usr/src/kernels/6.1.0-77-amd64"));
 	CHECK(!chdir("/"));
 	setenv(KHEADERS_DIR_ENV, tmp("root1/etc"), 1);
 	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
@@ -665,6 +673,241 @@ static void test_kheaders_fake(void)
 	CHECK_ERR(ret, -ENOENT, err, "/lib/modules/dotdot/build: dangling symlink");
 	unsetenv(KHEADERS_SYSROOT_ENV);
 	rm_rf(root);
+}
+
+/* The top-level Makefile of a complete tree is the kernel's own: its
+ * include lines (these are v5.4's and v6.x's) name Makefiles of the tree
+ * itself, never a -common tree to follow. */
+static const char kernel_makefile[] =
+	"# SPDX-License-Identifier: GPL-2.0\n"
+	"VERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 286\nEXTRAVERSION =\n"
+	"ifeq ($(need-sub-make),1)\n"
+	"sub-make:\n"
+	"\t$(Q)$(MAKE) -C $(abs_objtree) -f $(abs_srctree)/Makefile $(MAKECMDGOALS)\n"
+	"endif\n"
+	"include scripts/Kbuild.include\n"
+	"include $(srctree)/arch/$(SRCARCH)/Makefile\n"
+	"include arch/$(SRCARCH)/Makefile\n"
+	"include include/config/auto.conf\n";
+
+/* kh's include dirs are exactly want[] (NULL-terminated), and config_h */
+static void check_include_dirs(const struct kheaders *kh, const char *const *want,
+			       const char *want_config_h)
+{
+	char dirs[KHEADERS_MAX_INCLUDE][PATH_MAX], config_h[PATH_MAX];
+	size_t n = kheaders_include_dirs(kh, dirs, config_h), i;
+
+	for (i = 0; want[i] || i < n; i++) {
+		if (!want[i] || i >= n) {
+			fprintf(stderr, "include dir %zu: %s, expected %s\n", i,
+				i < n ? dirs[i] : "(none)", want[i] ? want[i] : "(none)");
+			failures++;
+			break;
+		}
+		CHECK_STR(dirs[i], want[i]);
+	}
+	CHECK_STR(config_h, want_config_h);
+}
+
+/*
+ * One minimal tree per layout, with the real Makefile shapes, reached as
+ * each distribution reaches it; asserts the trees found and the exact
+ * include arguments a compile gets.
+ */
+static void test_kheaders_layouts(void)
+{
+	const char *root = tmp("root3"), *A = kheaders_arch(NULL);
+	char err[2048], r[PATH_MAX], w[10][PATH_MAX + 64], cfg[PATH_MAX + 64], desc[2 * PATH_MAX];
+	const char *want[10];
+	struct kheaders kh;
+	int ret, i;
+
+	rm_rf(root);
+	fmt(r, sizeof(r), "%s", root);
+	setenv(KHEADERS_SYSROOT_ENV, root, 1);
+	for (i = 0; i < 10; i++)
+		want[i] = w[i];
+
+	/* RHEL/CentOS kernel-devel: a complete tree at /usr/src/kernels/R,
+	 * /lib/modules/R/build an absolute symlink to it */
+	fake_tree(tmp("root3/usr/src/kernels/4.18.0-80.el8.x86_64"), "4.18.0-80.el8.x86_64", true);
+	write_text(tmp("root3/usr/src/kernels/4.18.0-80.el8.x86_64/Makefile"), kernel_makefile);
+	mkdirs(tmp("root3/lib/modules/4.18.0-80.el8.x86_64"));
+	CHECK(!symlink("/usr/src/kernels/4.18.0-80.el8.x86_64",
+		       tmp("root3/lib/modules/4.18.0-80.el8.x86_64/build")));
+	ret = kheaders_find(NULL, "4.18.0-80.el8.x86_64", &kh, err, sizeof(err));
+	CHECK_ERR(ret, 0, "", "");
+	CHECK_STR(kh.source, "/lib/modules/R/build");
+	CHECK_STR(kh.layout, "complete");
+	fmt(w[9], sizeof(w[9]), "%s/usr/src/kernels/4.18.0-80.el8.x86_64", r);
+	CHECK_STR(kh.objtree, w[9]);
+	CHECK_STR(kh.srctree, w[9]);
+	fmt(desc, sizeof(desc), "complete tree %s", w[9]);
+	CHECK_STR(kheaders_describe(&kh, err, sizeof(err)), desc);
+	{
+		const char *t = w[9];
+
+		fmt(w[0], sizeof(w[0]), "%s/arch/%s/include", t, A);
+		fmt(w[1], sizeof(w[1]), "%s/arch/%s/include/generated", t, A);
+		fmt(w[2], sizeof(w[2]), "%s/include", t);
+		fmt(w[3], sizeof(w[3]), "%s/arch/%s/include/uapi", t, A);
+		fmt(w[4], sizeof(w[4]), "%s/arch/%s/include/generated/uapi", t, A);
+		fmt(w[5], sizeof(w[5]), "%s/include/uapi", t);
+		fmt(w[6], sizeof(w[6]), "%s/include/generated/uapi", t);
+		want[7] = NULL;
+		fmt(cfg, sizeof(cfg), "%s/include/linux/kconfig.h", t);
+		check_include_dirs(&kh, want, cfg);
+		want[7] = w[7];
+	}
+
+	/* a self-built kernel, in-tree: build and source both link to the
+	 * checkout (relative link), Makefile the kernel's own */
+	fake_tree(tmp("root3/home/dev/linux"), "6.8.0-rc1+", true);
+	write_text(tmp("root3/home/dev/linux/Makefile"), kernel_makefile);
+	mkdirs(tmp("root3/lib/modules/6.8.0-rc1+"));
+	CHECK(!symlink("../../../home/dev/linux", tmp("root3/lib/modules/6.8.0-rc1+/build")));
+	CHECK(!symlink("/home/dev/linux", tmp("root3/lib/modules/6.8.0-rc1+/source")));
+	ret = kheaders_find(NULL, "6.8.0-rc1+", &kh, err, sizeof(err));
+	CHECK_ERR(ret, 0, "", "");
+	CHECK_STR(kh.layout, "complete");
+	CHECK_STR(kh.srctree, tmp("root3/home/dev/linux"));
+
+	/* Ubuntu: the flavour tree holds the generated files and links each
+	 * source dir (and the real Makefile) into the common tree beside it */
+	mkdirs(tmp("root3/usr/src/linux-headers-5.4.0-100/include/linux"));
+	mkdirs(tmp("root3/usr/src/linux-headers-5.4.0-100/arch/x86/include/asm"));
+	write_text(tmp("root3/usr/src/linux-headers-5.4.0-100/include/linux/kconfig.h"), "\n");
+	write_text(tmp("root3/usr/src/linux-headers-5.4.0-100/Makefile"), kernel_makefile);
+	fake_tree(tmp("root3/usr/src/linux-headers-5.4.0-100-generic"), "5.4.0-100-generic", false);
+	CHECK(!symlink("../../linux-headers-5.4.0-100/include/linux",
+		       tmp("root3/usr/src/linux-headers-5.4.0-100-generic/include/linux")));
+	CHECK(!symlink("../linux-headers-5.4.0-100/Makefile",
+		       tmp("root3/usr/src/linux-headers-5.4.0-100-generic/Makefile")));
+	mkdirs(tmp("root3/lib/modules/5.4.0-100-generic"));
+	CHECK(!symlink("/usr/src/linux-headers-5.4.0-100-generic",
+		       tmp("root3/lib/modules/5.4.0-100-generic/build")));
+	ret = kheaders_find(NULL, "5.4.0-100-generic", &kh, err, sizeof(err));
+	CHECK_ERR(ret, 0, "", "");
+	CHECK_STR(kh.layout, "complete");
+	CHECK_STR(kh.srctree, tmp("root3/usr/src/linux-headers-5.4.0-100-generic"));
+
+	/* Debian 10+: the -amd64 wrapper's one-line Makefile names the
+	 * -common tree; both trees on the include path, sources first */
+	fake_tree(tmp("root3/usr/src/linux-headers-6.1.0-56-amd64"), "6.1.0-56-amd64", false);
+	write_text(tmp("root3/usr/src/linux-headers-6.1.0-56-amd64/Makefile"),
+		   "include /usr/src/linux-headers-6.1.0-56-common/Makefile\n");
+	mkdirs(tmp("root3/usr/src/linux-headers-6.1.0-56-common/include/linux"));
+	write_text(tmp("root3/usr/src/linux-headers-6.1.0-56-common/include/linux/kconfig.h"), "\n");
+	write_text(tmp("root3/usr/src/linux-headers-6.1.0-56-common/Makefile"), kernel_makefile);
+	mkdirs(tmp("root3/lib/modules/6.1.0-56-amd64"));
+	CHECK(!symlink("/usr/src/linux-headers-6.1.0-56-amd64",
+		       tmp("root3/lib/modules/6.1.0-56-amd64/build")));
+	ret = kheaders_find(NULL, "6.1.0-56-amd64", &kh, err, sizeof(err));
+	CHECK_ERR(ret, 0, "", "");
+	CHECK_STR(kh.layout, "split");
+	{
+		char o[PATH_MAX], c[PATH_MAX];
+
+		fmt(o, sizeof(o), "%s/usr/src/linux-headers-6.1.0-56-amd64", r);
+		fmt(c, sizeof(c), "%s/usr/src/linux-headers-6.1.0-56-common", r);
+		CHECK_STR(kh.objtree, o);
+		CHECK_STR(kh.srctree, c);
+		fmt(w[0], sizeof(w[0]), "%s/arch/%s/include", c, A);
+		fmt(w[1], sizeof(w[1]), "%s/arch/%s/include/generated", o, A);
+		fmt(w[2], sizeof(w[2]), "%s/include", c);
+		fmt(w[3], sizeof(w[3]), "%s/include", o);
+		fmt(w[4], sizeof(w[4]), "%s/arch/%s/include/uapi", c, A);
+		fmt(w[5], sizeof(w[5]), "%s/arch/%s/include/generated/uapi", o, A);
+		fmt(w[6], sizeof(w[6]), "%s/include/uapi", c);
+		fmt(w[7], sizeof(w[7]), "%s/include/generated/uapi", o);
+		want[8] = NULL;
+		fmt(cfg, sizeof(cfg), "%s/include/linux/kconfig.h", c);
+		check_include_dirs(&kh, want, cfg);
+		fmt(desc, sizeof(desc), "split tree %s (sources %s)", o, c);
+		CHECK_STR(kheaders_describe(&kh, err, sizeof(err)), desc);
+	}
+
+	/* Debian 9 and older: "$(MAKE) -C <common> O=<flavour>" */
+	fake_tree(tmp("root3/usr/src/linux-headers-4.9.0-3-amd64"), "4.9.0-3-amd64", false);
+	write_text(tmp("root3/usr/src/linux-headers-4.9.0-3-amd64/Makefile"),
+		   "MAKEFLAGS += --no-print-directory\n.PHONY: all $(MAKECMDGOALS)\n"
+		   "all $(MAKECMDGOALS):\n"
+		   "\t$(MAKE) -C /usr/src/linux-headers-4.9.0-3-common O=$(CURDIR) $(MAKECMDGOALS)\n");
+	mkdirs(tmp("root3/usr/src/linux-headers-4.9.0-3-common/include/linux"));
+	write_text(tmp("root3/usr/src/linux-headers-4.9.0-3-common/include/linux/kconfig.h"), "\n");
+	ret = kheaders_find(NULL, "4.9.0-3-amd64", &kh, err, sizeof(err));
+	CHECK_ERR(ret, 0, "", "");
+	CHECK_STR(kh.layout, "split");
+	CHECK_STR(kh.srctree, tmp("root3/usr/src/linux-headers-4.9.0-3-common"));
+
+	/* trees that cannot be used: one line naming what is missing */
+	fake_tree(tmp("root3/usr/src/kernels/5.4.1-noauto"), "5.4.1-noauto", true);
+	unlink(tmp("root3/usr/src/kernels/5.4.1-noauto/include/generated/autoconf.h"));
+	ret = kheaders_find(tmp("root3/usr/src/kernels/5.4.1-noauto"), NULL, &kh, err, sizeof(err));
+	CHECK_ERR(ret, -ENOENT, err, "are not usable: no include/generated/autoconf.h (not a configured build tree)");
+	CHECK(!strchr(err, '\n'));
+	fake_tree(tmp("root3/usr/src/kernels/5.4.1-nosrc"), "5.4.1-nosrc", false);
+	write_text(tmp("root3/usr/src/kernels/5.4.1-nosrc/Makefile"), kernel_makefile);
+	ret = kheaders_find(tmp("root3/usr/src/kernels/5.4.1-nosrc"), NULL, &kh, err, sizeof(err));
+	CHECK_ERR(ret, -ENOENT, err, "no include/linux/kconfig.h and no -common tree beside it");
+
+	unsetenv(KHEADERS_SYSROOT_ENV);
+	rm_rf(root);
+}
+
+/*
+ * The real 5.4 complete tree of ../shared/kernels (headers.tar.xz: the
+ * layout of RHEL's kernel-devel), placed as RHEL places it: found through
+ * /lib/modules/R/build, and real kernel headers compile with its include
+ * dirs. SKIP (with the reason) where ../shared is absent.
+ */
+static void test_kheaders_shared_tree(void)
+{
+	const char *shared = getenv("BPFPORT_SHARED_DIR");
+	char tarxz[PATH_MAX], dir[PATH_MAX + 64], err[2048], src[4096];
+	struct kheaders kh;
+	int ret;
+
+	if (!shared || !*shared)
+		shared = "../shared";
+	fmt(tarxz, sizeof(tarxz), "%s/kernels/5.4.286/headers.tar.xz", shared);
+	if (access(tarxz, R_OK)) {
+		note_skip("%s absent: the real 5.4 complete-tree headers are not here", tarxz);
+		return;
+	}
+	fmt(dir, sizeof(dir), "%s", tmp("root4/usr/src/kernels/5.4.286"));
+	mkdirs(dir);
+	{
+		static const char *const tars[] = { "tar", NULL };
+		const char *argv[] = { find_prog(tars), "-xJf", tarxz, "-C", dir, NULL };
+
+		CHECK(argv[0] && run(argv) == 0);
+	}
+	mkdirs(tmp("root4/lib/modules/5.4.286"));
+	CHECK(!symlink("/usr/src/kernels/5.4.286", tmp("root4/lib/modules/5.4.286/build")));
+	setenv(KHEADERS_SYSROOT_ENV, tmp("root4"), 1);
+	ret = kheaders_find(NULL, "5.4.286", &kh, err, sizeof(err));
+	unsetenv(KHEADERS_SYSROOT_ENV);
+	CHECK_ERR(ret, 0, "", "");
+	if (ret) {
+		fprintf(stderr, "  (%s)\n", err);
+		return;
+	}
+	CHECK_STR(kh.source, "/lib/modules/R/build");
+	CHECK_STR(kh.layout, "complete");
+	CHECK_STR(kh.objtree, dir);
+	CHECK_STR(kh.srctree, dir);
+	CHECK(kh.version_code == ((5u << 16) | (4u << 8) | 255u));
+	fmt(src, sizeof(src),
+	    "%s_Static_assert(LINUX_VERSION_CODE == %u, \"version\");\n"
+	    "_Static_assert(sizeof(UTS_RELEASE) == sizeof(\"5.4.286\"), \"release\");\n",
+	    real_headers_src, kh.version_code);
+	ret = compile_with_headers(&kh, src);
+	if (ret == 77)
+		note_skip("%s: no clang to compile kernel headers with", "clang");
+	else
+		CHECK(ret == 0);
+	rm_rf(tmp("root4"));
 }
 
 static void test_package_hints(void)
@@ -709,6 +952,7 @@ static void tar_good_tree(struct tarb *t, const char *release)
 	tb_add(t, "./", '5', NULL, NULL);
 	tb_add(t, "./include/", '5', NULL, NULL);
 	tb_add(t, "./include/generated/utsrelease.h", '0', NULL, uts);
+	tb_add(t, "./include/generated/autoconf.h", '0', NULL, "#define CONFIG_X86_64 1\n");
 	tb_add(t, "./include/generated/uapi/linux/version.h", '0', NULL,
 	       "#define LINUX_VERSION_CODE 330240\n");
 	tb_add(t, "./include/linux/kconfig.h", '0', NULL, "#define KCONFIG_SEEN 1\n");
@@ -758,8 +1002,8 @@ static void test_kheaders_tarxz(void)
 	}
 	CHECK(kh.extracted);
 	CHECK_STR(kh.source, "/sys/kernel/kheaders.tar.xz");
-	CHECK_STR(kh.dir, kh.tmpdir);
-	CHECK_STR(kh.common, kh.tmpdir);
+	CHECK_STR(kh.objtree, kh.tmpdir);
+	CHECK_STR(kh.srctree, kh.tmpdir);
 	CHECK_STR(kh.release, R);
 	CHECK(kh.version_code == 330240);
 	CHECK_HAS(kh.tried, "/sys/kernel/kheaders.tar.xz: ok");
@@ -770,13 +1014,13 @@ static void test_kheaders_tarxz(void)
 
 		CHECK(!stat(kh.tmpdir, &st) && (st.st_mode & 0777) == 0700);
 	}
-	fmt(p, sizeof(p), "%s/include/a-directory-name-long-enough-that-the-whole-path-needs-a-gnu-long-name-entry-in-the-tar-archive/deep.h", kh.dir);
+	fmt(p, sizeof(p), "%s/include/a-directory-name-long-enough-that-the-whole-path-needs-a-gnu-long-name-entry-in-the-tar-archive/deep.h", kh.objtree);
 	CHECK(exists(p));
-	fmt(p, sizeof(p), "%s/include/linux/pax-named-header-file.h", kh.dir);
+	fmt(p, sizeof(p), "%s/include/linux/pax-named-header-file.h", kh.objtree);
 	CHECK(exists(p));
-	fmt(p, sizeof(p), "%s/include/linux/short.h", kh.dir);
+	fmt(p, sizeof(p), "%s/include/linux/short.h", kh.objtree);
 	CHECK(!exists(p));
-	fmt(p, sizeof(p), "%s/include/linux/foo-hard.h", kh.dir);
+	fmt(p, sizeof(p), "%s/include/linux/foo-hard.h", kh.objtree);
 	text = read_text(p, &len);
 	CHECK(text && !strcmp(text, "#define FOO 42\n"));
 	free(text);
@@ -884,7 +1128,9 @@ static int test_kheaders(void)
 	write_text(tmp("os-release-debian"), "ID=debian\nVERSION_ID=\"12\"\n");
 	test_package_hints();
 	test_kheaders_fake();
+	test_kheaders_layouts();
 	test_kheaders_tarxz();
+	test_kheaders_shared_tree();
 	n = find_kernel_caches(kc, 8);
 	if (!n)
 		note_skip("%s", "no unpacked Debian kernel headers under $BPFPORT_KERNEL_CACHE "
@@ -950,6 +1196,8 @@ static void test_keys(void)
 		.config_hash = "sha256:00ff",
 		.headers_release = "6.1.0-56-amd64",
 		.headers_version_code = 393664,
+		.headers_tree = "split tree /usr/src/linux-headers-6.1.0-56-amd64 "
+				"(sources /usr/src/linux-headers-6.1.0-56-common)",
 		.arch = "x86_64",
 		.sources = src, .source_cnt = 2,
 		.flags = flags, .flag_cnt = 3,
@@ -960,7 +1208,9 @@ static void test_keys(void)
 	const char *flags2[3];
 	const char *prefix = "bpfport-rtcache-v1;release=6.1.0-56-amd64;"
 		"uname-v=#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2025-11-01);"
-		"config=sha256:00ff;headers=6.1.0-56-amd64/393664;arch=x86_64;source=sha256:";
+		"config=sha256:00ff;headers=6.1.0-56-amd64/393664;"
+		"tree=split tree /usr/src/linux-headers-6.1.0-56-amd64 "
+		"(sources /usr/src/linux-headers-6.1.0-56-common);arch=x86_64;source=sha256:";
 	char k1[4096], k2[4096], small[64], name[24];
 
 	CHECK(!rtcache_key(&p, k1, sizeof(k1)));
@@ -989,6 +1239,8 @@ static void test_keys(void)
 	DIFFERS(q.config_hash = NULL);
 	DIFFERS(q.headers_release = "6.1.0-57-amd64");
 	DIFFERS(q.headers_version_code = 393665);
+	/* the same release in another tree (another layout, another place) */
+	DIFFERS(q.headers_tree = "complete tree /usr/src/kernels/6.1.0-56-amd64");
 	DIFFERS(q.arch = "aarch64");
 	DIFFERS(src2[0].data = "int y;\n");
 	DIFFERS(src2[1].name = "other.h");

@@ -70,7 +70,7 @@ struct rtc_stats {
 	unsigned long cpu_us;		/* child user + system time */
 	long child_maxrss_kib;		/* child peak RSS */
 	unsigned long as_budget_bytes;	/* address space the child could add */
-	/* With kernel_headers_dir: how many of the headers' function bodies
+	/* With kernel headers: how many of the headers' function bodies
 	 * the parser skipped (distinct names), and whether the program
 	 * called one of them, so that it was parsed again with all bodies
 	 * (the object is the same either way). */
@@ -97,14 +97,18 @@ struct rtc_opts {
 	const char *const *argv_extra;
 	size_t argc_extra;
 	/*
-	 * Kernel headers (what /lib/modules/R/build points to, e.g. Debian's
-	 * linux-headers-R-amd64; its -common half is found from its Makefile).
-	 * When set: -nostdinc and Kbuild's include order, -include kconfig.h,
-	 * -D__KERNEL__ -D__BPF_TRACING__ -D__TARGET_ARCH_<arch>
-	 * -DKBUILD_MODNAME="rtc", and the warnings kernel headers give under
-	 * clang are off. NULL: the host's system headers (/usr/include).
+	 * Kernel headers: the include dirs in Kbuild's order and the header
+	 * to -include before the source (include/linux/kconfig.h), as the
+	 * loader's header layout module gives them (kheaders_include_dirs():
+	 * librtc knows no tree layout). When set: -nostdinc with clang's own
+	 * include dir, -D__KERNEL__ -D__BPF_TRACING__ -D__TARGET_ARCH_<arch>
+	 * -DKBUILD_MODNAME="rtc", the warnings kernel headers give under clang
+	 * off, and the bodies of functions defined under these dirs are not
+	 * parsed. Unset: the host's system headers (/usr/include).
 	 */
-	const char *kernel_headers_dir;
+	const char *const *kernel_include_dirs;
+	size_t kernel_include_dir_cnt;
+	const char *kernel_config_header;
 	/* BPF CPU (generic, v1, v2, v3; an unknown one fails the compile):
 	 * NULL is "v2", which runs on 4.18+ */
 	const char *mcpu;
@@ -136,8 +140,8 @@ struct rtc_opts {
  * text (warnings, errors, what happened to the child; possibly empty) or
  * NULL if even that could not be allocated; free() it.
  *
- * Returns 0, -EINVAL (bad opts), -ENOENT (kernel_headers_dir is not a
- * configured kernel header tree: *diag says what is missing), -ENOMEM,
+ * Returns 0, -EINVAL (bad opts), -ENOENT (kernel_config_header does not
+ * exist: *diag names it), -ENOMEM,
  * -EINTR (the child got SIGINT/SIGTERM/SIGHUP/SIGQUIT, e.g. a Ctrl-C to the
  * process group), another -errno (fork, pipe), or -RTC_ERR_FAILED,
  * -RTC_ERR_CRASHED, -RTC_ERR_OOM (also for a child SIGKILLed by someone
