@@ -270,20 +270,12 @@ static void print_json(const struct report *r, bool pretty)
 	jw_kv_bool(&jw, "cap_bpf", r->cap_bpf);
 	jw_kv_bool(&jw, "cap_perfmon", r->cap_perfmon);
 	jw_kv_bool(&jw, "ok", r->priv_ok);
-	jw_key(&jw, "error");
-	if (r->priv_ok)
-		jw_null(&jw);
-	else
-		jw_string(&jw, r->priv_err);
+	jw_kv_str_or_null(&jw, "error", r->priv_ok ? NULL : r->priv_err);
 	jw_end_object(&jw);
 
 	jw_key(&jw, "kconfig");
 	jw_start_object(&jw);
-	jw_key(&jw, "source");
-	if (r->kconfig_ok)
-		jw_string(&jw, r->kconfig_path);
-	else
-		jw_null(&jw);
+	jw_kv_str_or_null(&jw, "source", r->kconfig_ok ? r->kconfig_path : NULL);
 	jw_key(&jw, "options");
 	jw_start_object(&jw);
 	for (i = 0; r->kconfig_ok && i < KCONFIG_CNT; i++)
@@ -296,11 +288,7 @@ static void print_json(const struct report *r, bool pretty)
 	jw_key(&jw, "tracefs");
 	jw_start_object(&jw);
 	jw_kv_bool(&jw, "mounted", r->tracefs != NULL);
-	jw_key(&jw, "path");
-	if (r->tracefs)
-		jw_string(&jw, r->tracefs);
-	else
-		jw_null(&jw);
+	jw_kv_str_or_null(&jw, "path", r->tracefs);
 	jw_kv_bool(&jw, "mounted_now", r->tracefs_mounted_now);
 	jw_end_object(&jw);
 	jw_key(&jw, "bpffs");
@@ -316,11 +304,7 @@ static void print_json(const struct report *r, bool pretty)
 	jw_kv_str(&jw, "path", r->btf_path);
 	jw_kv_bool(&jw, "present", r->btf_present);
 	jw_kv_bool(&jw, "valid", r->btf_valid);
-	jw_key(&jw, "error");
-	if (r->btf_valid)
-		jw_null(&jw);
-	else
-		jw_string(&jw, r->btf_err);
+	jw_kv_str_or_null(&jw, "error", r->btf_valid ? NULL : r->btf_err);
 	jw_end_object(&jw);
 
 	jw_key(&jw, "features");
@@ -351,11 +335,8 @@ static void print_json(const struct report *r, bool pretty)
 			jw_kv_str(&jw, "name", p->desc->name);
 			jw_kv_bool(&jw, "optional", p->desc->optional);
 			jw_kv_str(&jw, "load", p->loaded ? "ok" : "failed");
-			jw_key(&jw, "reason");
-			if (p->loaded)
-				jw_null(&jw);
-			else
-				jw_string(&jw, p->reason ? p->reason : R_LOAD_FAILED);
+			jw_kv_str_or_null(&jw, "reason", p->loaded ? NULL :
+					  p->reason ? p->reason : R_LOAD_FAILED);
 			jw_kv_str(&jw, "detail", p->loaded ? "" : p->detail);
 			jw_kv_bool(&jw, "usable", usable);
 			jw_key(&jw, "programs");
@@ -367,11 +348,7 @@ static void print_json(const struct report *r, bool pretty)
 				jw_kv_str(&jw, "name", ps->name);
 				jw_kv_str(&jw, "section", ps->section);
 				jw_kv_str(&jw, "attach", ps->attachable ? "ok" : "unavailable");
-				jw_key(&jw, "reason");
-				if (ps->attachable)
-					jw_null(&jw);
-				else
-					jw_string(&jw, ps->reason);
+				jw_kv_str_or_null(&jw, "reason", ps->attachable ? NULL : ps->reason);
 				jw_kv_str(&jw, "detail", ps->detail);
 				jw_key(&jw, "relocations");
 				jw_start_array(&jw);
@@ -406,11 +383,7 @@ static void print_json(const struct report *r, bool pretty)
 		for (i = 0; i < n; i++) {
 			jw_start_object(&jw);
 			jw_kv_str(&jw, "mode", bpfport_mode_name(att[i].mode));
-			jw_key(&jw, "source");
-			if (att[i].source)
-				jw_string(&jw, att[i].source);
-			else
-				jw_null(&jw);
+			jw_kv_str_or_null(&jw, "source", att[i].source);
 			jw_kv_bool(&jw, "ok", att[i].ok);
 			jw_kv_str(&jw, "reason", att[i].reason);
 			jw_kv_str(&jw, "detail", att[i].detail);
@@ -429,26 +402,10 @@ static void print_json(const struct report *r, bool pretty)
 	jw_key(&jw, "headers");
 	jw_start_object(&jw);
 	jw_kv_bool(&jw, "found", r->rt_headers);
-	jw_key(&jw, "path");
-	if (r->rt_headers)
-		jw_string(&jw, r->kh.objtree);
-	else
-		jw_null(&jw);
-	jw_key(&jw, "sources");
-	if (r->rt_headers)
-		jw_string(&jw, r->kh.srctree);
-	else
-		jw_null(&jw);
-	jw_key(&jw, "layout");
-	if (r->rt_headers)
-		jw_string(&jw, r->kh.layout);
-	else
-		jw_null(&jw);
-	jw_key(&jw, "release");
-	if (r->rt_headers)
-		jw_string(&jw, r->kh.release);
-	else
-		jw_null(&jw);
+	jw_kv_str_or_null(&jw, "path", r->rt_headers ? r->kh.objtree : NULL);
+	jw_kv_str_or_null(&jw, "sources", r->rt_headers ? r->kh.srctree : NULL);
+	jw_kv_str_or_null(&jw, "layout", r->rt_headers ? r->kh.layout : NULL);
+	jw_kv_str_or_null(&jw, "release", r->rt_headers ? r->kh.release : NULL);
 	jw_kv_bool(&jw, "matching", r->rt_headers && r->rt_match);
 	jw_kv_str(&jw, "detail", r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
 	jw_end_object(&jw);
@@ -466,11 +423,7 @@ static void print_json(const struct report *r, bool pretty)
 	if (r->preflight) {
 		jw_start_object(&jw);
 		jw_kv_str(&jw, "btf", r->target.path);
-		jw_key(&jw, "arch");
-		if (r->target.arch)
-			jw_string(&jw, r->target.arch);
-		else
-			jw_null(&jw);
+		jw_kv_str_or_null(&jw, "arch", r->target.arch);
 		jw_kv_bool(&jw, "ringbuf", r->target.ringbuf);
 		jw_key(&jw, "notes");
 		jw_start_array(&jw);

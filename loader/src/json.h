@@ -45,6 +45,16 @@ static inline void jw_kv_str(struct jw *jw, const char *k, const char *v)
 	jw_string(jw, v);
 }
 
+/* "k": v, or "k": null when v is NULL */
+static inline void jw_kv_str_or_null(struct jw *jw, const char *k, const char *v)
+{
+	jw_key(jw, k);
+	if (v)
+		jw_string(jw, v);
+	else
+		jw_null(jw);
+}
+
 static inline void jw_kv_strn(struct jw *jw, const char *k, const char *v,
 			      size_t n)
 {
