@@ -1,7 +1,11 @@
 /* headers_check OBJ [HEADERS_RELEASE]: loads the BCC-style object built by `compile`, attaches
  * it to syscalls:sys_enter_getppid, calls getppid() and checks that the
  * real_parent->tgid the program read at its headers' offsets is getppid().
- * Exit 0 when it is, 1 when not (wrong headers) or on any error. */
+ * Exit 0 when it is, 1 when not (wrong headers) or on any error.
+ *
+ * The object's .bss (the result) is an array map this loader creates itself
+ * and hands to libbpf, as BCC creates its maps: libbpf would create it
+ * BPF_F_MMAPABLE, which kernels before 5.5 reject. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +36,7 @@ int main(int argc, char **argv)
 	const char *hdr = argc > 2 ? argv[2] : "?";
 	__u32 zero = 0;
 	pid_t ppid;
-	int err, i, ret = 1;
+	int err, i, ret = 1, bss_fd = -1;
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: %s OBJ [HEADERS_RELEASE]\n", argv[0]);
@@ -46,14 +50,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "headers-check: open %s: %s\n", argv[1], strerror(errno));
 		goto cleanup;
 	}
-	err = bpf_object__load(obj);
-	if (err) {
-		fprintf(stderr, "headers-check: load: %s\n", strerror(-err));
-		goto cleanup;
-	}
 	bss = bpf_object__find_map_by_name(obj, ".bss");
 	if (!bss) {
 		fprintf(stderr, "headers-check: no .bss map\n");
+		goto cleanup;
+	}
+	bss_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(zero), sizeof(res), 1, NULL);
+	if (bss_fd < 0 || bpf_map__reuse_fd(bss, bss_fd)) {
+		fprintf(stderr, "headers-check: create the .bss map: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "headers-check: load: %s\n", strerror(-err));
 		goto cleanup;
 	}
 	res.target_tgid = getpid();
@@ -89,5 +98,7 @@ int main(int argc, char **argv)
 cleanup:
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
+	if (bss_fd >= 0)
+		close(bss_fd);
 	return ret;
 }
