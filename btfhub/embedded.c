@@ -11,7 +11,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "btfhub_internal.h"
 
 #define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 

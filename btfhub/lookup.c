@@ -16,7 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "btfhub_internal.h"
 
 #define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 #define OS_RELEASE_MAX	(64u << 10)

@@ -18,7 +18,7 @@
 
 #include <bpf/btf.h>
 
-#include "internal.h"
+#include "btfhub_internal.h"
 
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */

@@ -87,54 +87,10 @@ const char *tracefs_path(void);	/* NULL when not mounted */
 #define R_COMPILE_CRASHED	"compile-crashed"
 #define R_COMPILE_OOM		"compile-oom"
 
-/* ---- runtime mode (runtime.c) ---- */
-struct runtime_objs {
-	void *obj[8];			/* by probe_table index */
-	size_t size[8];
-	bool from_cache[8];
-	const char *skip_reason[8];	/* optional probe not compiled */
-	char skip_detail[8][640];
-	bool active;			/* these objects replace the CO-RE ones */
-	bool any_cached, all_cached;
-	char headers[4096];
-	const char *headers_source;
-	char cache_dir[4096];
-};
-int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
-		    struct runtime_objs *ro, const char **reason, char *detail,
-		    size_t dlen);
-void runtime_objs_free(struct runtime_objs *ro);
-
-/* ---- BTF sources (btfsrc.c), in the order the loader tries them ---- */
-enum btf_src_kind {
-	BTF_SRC_FILE,		/* --btf FILE */
-	BTF_SRC_ENV,		/* $BPFPORT_BTF */
-	BTF_SRC_NATIVE,		/* /sys/kernel/btf/vmlinux */
-	BTF_SRC_EMBEDDED,	/* minimized archive in the binary */
-	BTF_SRC_ARCHIVE,	/* btfhub-archive directory */
-	BTF_SRC_CNT,
-};
-
-struct btf_src {
-	enum btf_src_kind kind;
-	enum bpfport_mode mode;
-	const char *ok_reason;	/* reason code when chosen */
-	char label[4200];	/* for humans: a path or embedded:KEY */
-	char path[4096];	/* for libbpf */
-	bool custom;		/* hand path to libbpf as btf_custom_path */
-	int memfd;		/* -1, or the memfd behind path */
-};
-
-struct btf;
-const char *btf_src_kind_name(enum btf_src_kind kind);
-/* 0: s is usable; -ENOENT: this step does not exist here (reason may be
- * set); other: it exists but is bad (reason and detail say why). */
-int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
-		    struct btf_src *s, const char **reason, char *detail,
-		    size_t dlen);
-void btf_src_release(struct btf_src *s);
-const char *btf_arch_guess(const struct btf *btf);
-bool native_btf_hidden(void);
+/* The two mode rooms' doors: btfhub/source.h (external and native BTF),
+ * runtime-compiler/mode/runtime.h (compiled against the kernel headers). */
+#include "source.h"
+#include "runtime.h"
 
 /* ---- features (features.c) ---- */
 enum feature {

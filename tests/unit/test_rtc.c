@@ -8,7 +8,7 @@
  *              its error code, the caller lives on and never maps LLVM
  *   kheaders   bpf/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
  *              kernel headers from the kernel-matrix cache, with the include
- *              dirs the loader's header layout module gives
+ *              dirs the header layout module (mode/kheaders.c) gives
  * Env: BPFPORT_RTC_PLUGIN (librtc_llvm.so; else the default search),
  * BPFPORT_SOURCE_DIR (the source tree; else the build's), BPFPORT_KERNEL_HEADERS
  * (a linux-headers-R-<flavour> dir) or BPFPORT_KERNEL_CACHE (default
@@ -642,7 +642,7 @@ static const char *find_kheaders(char *dir, size_t len, char *why, size_t wlen)
 
 /*
  * What the loader generates from the running kernel's tracefs format files
- * (loader/src/tpformat.h): here Debian 6.1's layouts, written out, since
+ * (runtime-compiler/mode/tpformat.h): here Debian 6.1's layouts, written out, since
  * this host's tracefs is another kernel's.
  */
 static const char tp_61[] =

@@ -99,7 +99,7 @@ struct rtc_opts {
 	/*
 	 * Kernel headers: the include dirs in Kbuild's order and the header
 	 * to -include before the source (include/linux/kconfig.h), as the
-	 * loader's header layout module gives them (kheaders_include_dirs():
+	 * runtime mode's header layout module gives them (kheaders_include_dirs():
 	 * librtc knows no tree layout). When set: -nostdinc with clang's own
 	 * include dir, -D__KERNEL__ -D__BPF_TRACING__ -D__TARGET_ARCH_<arch>
 	 * -DKBUILD_MODNAME="rtc", the warnings kernel headers give under clang

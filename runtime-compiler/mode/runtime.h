@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The runtime mode's door (runtime-compiler/mode/): the embedded probe
+ * sources compiled against the running kernel's headers (or taken from
+ * the cache), ready for the loader to load instead of the CO-RE objects.
+ * Everything behind it -- header layouts and discovery (kheaders), the
+ * tracefs records (tpformat), the object cache (rtcache) and librtc --
+ * is this room's own.
+ */
+#ifndef BPFPORT_RUNTIME_H
+#define BPFPORT_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpfport_opts;
+
+struct runtime_objs {
+	void *obj[8];			/* by probe_table index */
+	size_t size[8];
+	bool from_cache[8];
+	const char *skip_reason[8];	/* optional probe not compiled */
+	char skip_detail[8][640];
+	bool active;			/* these objects replace the CO-RE ones */
+	bool any_cached, all_cached;
+	char headers[4096];
+	const char *headers_source;
+	char cache_dir[4096];
+};
+int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
+		    struct runtime_objs *ro, const char **reason, char *detail,
+		    size_t dlen);
+void runtime_objs_free(struct runtime_objs *ro);
+
+#endif /* BPFPORT_RUNTIME_H */
