@@ -273,11 +273,12 @@ class Agent:
 
     def events(self):
         evs = []
-        for raw in self.lines:
+        for n, raw in enumerate(self.lines):
             try:
                 evs.append(json.loads(raw))
             except ValueError as e:
-                raise Failure("stdout line is not JSON (%s): %r" % (e, raw[:200]))
+                raise Failure("stdout line %d of %d is not JSON (%s): %r"
+                              % (n + 1, len(self.lines), e, raw[:200]))
         return evs
 
     def summary(self):
@@ -305,7 +306,7 @@ def run_check_json(bpfport, args=(), env=None, timeout=300):
                       % (p.returncode, p.stdout[:300], p.stderr[-300:]))
 
 
-def run_failing(bpfport, args, env=None, timeout=300):
+def run_failing(bpfport, args, env=None, timeout=300, what="run"):
     """A `bpfport run ARGS` that must fail: exit 1 and one `bpfport: error:`
     line. Returns (error line, failed-summary dict or None: a run that
     fails before any mode loads prints no summary)."""
@@ -314,11 +315,11 @@ def run_failing(bpfport, args, env=None, timeout=300):
     lines = p.stderr.splitlines()
     errs = [l for l in lines if l.startswith("bpfport: error:")]
     check(p.returncode == 1 and len(errs) == 1,
-          "expected exit 1 and one 'bpfport: error:' line, got exit %d, stderr %r"
-          % (p.returncode, p.stderr[-1000:]))
+          "%s: expected exit 1 and one 'bpfport: error:' line, got exit %d, stderr %r"
+          % (what, p.returncode, p.stderr[-1000:]))
     check(not any(l.startswith(("bpfport: running ", "bpfport: done ")) for l in lines),
-          "a failed run said running/done: %r" % p.stderr[-1000:])
-    check(not p.stdout, "a failed run printed events: %r" % p.stdout[:300])
+          "%s: a failed run said running/done: %r" % (what, p.stderr[-1000:]))
+    check(not p.stdout, "%s: a failed run printed events: %r" % (what, p.stdout[:300]))
     summ = [l for l in lines if l.startswith("bpfport: failed ")]
     return errs[0], parse_summary(summ[-1].split(" ", 2)[2]) if summ else None
 

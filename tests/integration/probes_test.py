@@ -415,7 +415,8 @@ def main():
         if not native:
             # no native BTF: forced core must fail, naming why
             err, summ = harness.run_failing(args.bpfport, ["--mode", "core", "--probes", ALL_PROBES,
-                                                           "--duration", "0"] + out_args, env=env)
+                                                           "--duration", "0"] + out_args, env=env,
+                                            what="core without native BTF")
             check("core/native: no-native-btf" in err,
                   "core without native BTF: error %r does not name core/native: no-native-btf" % err)
             if summ:
@@ -533,9 +534,15 @@ def main():
         check(no_native in harness.skipped(summary), "%s: skipped %s lacks %s"
               % (what, harness.skipped(summary), no_native))
         agrees_with_check(doc, summary, what)
+        # the probe failures of b. are reported after c. has run too
+        try:
+            auto_no_btf(schema, headers, no_native, common_doc)
+        except Failure as e:
+            failures.append(str(e))
         if failures:
             raise Failure("\n  ".join(failures))
 
+    def auto_no_btf(schema, headers, no_native, common_doc):
         # c. no BTF at all: runtime, when this kernel's headers are there
         what = label + " btf=none"
         runtime_env()
@@ -549,7 +556,8 @@ def main():
             # (the host): no mode at all, and run says so
             check(steps[-1] == ("runtime", "headers", "no-headers") and not doc["verdict"]["ok"],
                   "%s: no headers: check modes %s verdict %s" % (what, steps, doc["verdict"]))
-            err, _ = harness.run_failing(args.bpfport, ["--duration", "0"] + out_args, env=env)
+            err, _ = harness.run_failing(args.bpfport, ["--duration", "0"] + out_args, env=env,
+                                         what=what)
             for step in ("core/native: no-native-btf", "core-btfhub/archive: btf-not-found",
                          "runtime/headers: no-headers"):
                 check(step in err, "%s: error %r does not name %s" % (what, err, step))
