@@ -26,10 +26,6 @@
 #include "internal.h"
 #include "btfhub.h"
 
-#ifndef BPFPORT_DEFAULT_BTF_ARCHIVE
-#define BPFPORT_DEFAULT_BTF_ARCHIVE "/usr/share/bpfport/btfhub-archive"
-#endif
-
 const char *btf_src_kind_name(enum btf_src_kind kind)
 {
 	static const char *const names[BTF_SRC_CNT] = {
@@ -180,20 +176,17 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 
 	switch (kind) {
 	case BTF_SRC_FILE:
-		s->mode = BPFPORT_MODE_CORE_BTFHUB;
-		s->ok_reason = "btf-file";
+		s->ok_reason = R_BTF_FILE;
 		if (!o->btf_path)
 			return -ENOENT;
 		return file_src(o->btf_path, o->btf_only, s, reason, detail, dlen);
 	case BTF_SRC_ENV:
-		s->mode = BPFPORT_MODE_CORE_BTFHUB;
-		s->ok_reason = "btf-env";
+		s->ok_reason = R_BTF_ENV;
 		p = getenv("BPFPORT_BTF");
 		if (!p || !*p)
 			return -ENOENT;
 		return file_src(p, false, s, reason, detail, dlen);
 	case BTF_SRC_NATIVE:
-		s->mode = BPFPORT_MODE_CORE;
 		s->ok_reason = R_NATIVE_BTF;
 		p = native_btf_path();
 		snprintf(s->label, sizeof(s->label), "%s", p);
@@ -213,10 +206,8 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 		return 0;
 	case BTF_SRC_EMBEDDED:
 	case BTF_SRC_ARCHIVE:
-		s->mode = BPFPORT_MODE_CORE_BTFHUB;
-		s->ok_reason = kind == BTF_SRC_EMBEDDED ? "btf-embedded" : "btf-archive";
-		p = o->os_release ? o->os_release : getenv("BPFPORT_OS_RELEASE");
-		ret = btfhub_key_from_system(p && *p ? p : NULL, &key, err, sizeof(err));
+		s->ok_reason = kind == BTF_SRC_EMBEDDED ? R_BTF_EMBEDDED : R_BTF_ARCHIVE;
+		ret = btfhub_key_from_system(o->os_release, &key, err, sizeof(err));
 		if (ret) {
 			*reason = R_BTF_NOT_FOUND;
 			snprintf(detail, dlen, "%s", err);
@@ -239,9 +230,7 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 			free(data);
 			return ret;
 		}
-		p = o->btf_archive ? o->btf_archive : getenv("BPFPORT_BTF_ARCHIVE");
-		if (!p || !*p)
-			p = BPFPORT_DEFAULT_BTF_ARCHIVE;
+		p = o->btf_archive;
 		if (access(p, R_OK | X_OK)) {
 			*reason = R_BTF_NOT_FOUND;
 			snprintf(detail, dlen, "btfhub archive %s: %s (give one with --btf-archive DIR)",

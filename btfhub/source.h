@@ -24,8 +24,7 @@ enum btf_src_kind {
 };
 
 struct btf_src {
-	enum btf_src_kind kind;
-	enum bpfport_mode mode;
+	enum btf_src_kind kind;	/* the mode is the chain's (loader/src/chain.c) */
 	const char *ok_reason;	/* reason code when chosen */
 	char label[4200];	/* for humans: a path or embedded:KEY */
 	char path[4096];	/* for libbpf */

@@ -42,6 +42,7 @@ static const char *const kconfig_names[] = {
 #define KCONFIG_CNT ARRAY_SIZE(kconfig_names)
 
 struct report {
+	struct bpfport_opts opts;	/* the arguments, completed */
 	struct utsname uts;
 	struct os_release os;
 	bool os_ok;
@@ -101,9 +102,7 @@ static void gather_runtime(struct report *r, const struct check_args *a)
 						      sizeof(r->rt_headers_why));
 		kheaders_cleanup(&r->kh);
 	}
-	r->rt_cache_dir = a->btf.cache_dir ? a->btf.cache_dir : getenv("BPFPORT_CACHE_DIR");
-	if (!r->rt_cache_dir || !*r->rt_cache_dir)
-		r->rt_cache_dir = RTCACHE_DEFAULT_DIR;
+	r->rt_cache_dir = r->opts.cache_dir;
 	r->rt_cache_exists = !lstat(r->rt_cache_dir, &st);
 	if (!r->rt_cache_exists) {
 		snprintf(r->rt_cache_why, sizeof(r->rt_cache_why),
@@ -124,8 +123,16 @@ static void gather(struct report *r, const struct check_args *a)
 	int err;
 	size_t i;
 
+	/* the dry run below gets the same options */
+	BPFPORT_OPTS(given, .probes = probes, .dry_run = true, .mode = a->mode,
+		     .btf_path = a->btf.btf, .btf_archive = a->btf.btf_archive,
+		     .os_release = a->btf.os_release,
+		     .hide_native_btf = a->btf.hide_native_btf,
+		     .kernel_headers = a->btf.kernel_headers,
+		     .cache_dir = a->btf.cache_dir);
+	bp_opts_complete(&given, &r->opts);	/* args.c checked mode and output */
 	uname(&r->uts);
-	r->os_ok = !os_release_read(getenv("BPFPORT_OS_RELEASE"), &r->os);
+	r->os_ok = !os_release_read(r->opts.os_release, &r->os);
 	r->cap_admin = cap_effective(CAP_SYS_ADMIN_);
 	r->cap_bpf = cap_effective(CAP_BPF);
 	r->cap_perfmon = cap_effective(CAP_PERFMON);
@@ -157,22 +164,18 @@ static void gather(struct report *r, const struct check_args *a)
 	gather_runtime(r, a);
 	r->mode = "none";
 	if (!r->priv_ok) {
-		r->reason = "no-privilege";
+		r->reason = R_NO_PRIVILEGE;
 		snprintf(r->dry_err, sizeof(r->dry_err), "%s", r->priv_err);
 		return;
 	}
 	if (r->bpf_syscall != 1) {
-		r->reason = "no-bpf-syscall";
+		r->reason = R_NO_BPF_SYSCALL;
 		snprintf(r->dry_err, sizeof(r->dry_err),
 			 "bpf() is not available: kernel built without CONFIG_BPF_SYSCALL");
 		return;
 	}
-	BPFPORT_OPTS(opts, .probes = probes, .dry_run = true, .mode = a->mode,
-		     .btf_path = a->btf.btf, .btf_archive = a->btf.btf_archive,
-		     .os_release = a->btf.os_release,
-		     .hide_native_btf = a->btf.hide_native_btf,
-		     .kernel_headers = a->btf.kernel_headers,
-		     .cache_dir = a->btf.cache_dir);
+	struct bpfport_opts opts = r->opts;
+
 	if (r->preflight) {
 		/* another kernel's BTF: that BTF alone, and the output path
 		 * that kernel would use */
@@ -182,7 +185,7 @@ static void gather(struct report *r, const struct check_args *a)
 	}
 	r->bp = bpfport__open(&opts);
 	if (!r->bp) {
-		r->reason = "dry-run-failed";
+		r->reason = R_DRY_RUN_FAILED;
 		snprintf(r->dry_err, sizeof(r->dry_err), "%s", bpfport_errmsg());
 		return;
 	}
@@ -190,7 +193,7 @@ static void gather(struct report *r, const struct check_args *a)
 		const struct mode_attempt *att;
 		size_t n = bpfport__mode_attempts(r->bp, &att);
 
-		r->reason = n ? att[0].reason : "no-mode";
+		r->reason = n ? att[0].reason : R_NO_MODE;
 		snprintf(r->dry_err, sizeof(r->dry_err), "%s", bpfport_errmsg());
 		return;
 	}

@@ -31,7 +31,8 @@ static int write_file(const char *path, const void *data, size_t size)
 
 int do_compile(int argc, char **argv)
 {
-	BPFPORT_OPTS(opts);
+	BPFPORT_OPTS(given);
+	struct bpfport_opts opts;
 	struct compile_args ca;
 	struct runtime_objs ro;
 	const char *reason;
@@ -48,11 +49,11 @@ int do_compile(int argc, char **argv)
 		cli_error("%s", err);
 		return 2;
 	}
-	opts.kernel_headers = ca.kernel_headers;
-	opts.probes = ca.probes;
-	opts.cache_dir = ca.cache_dir;
+	given.kernel_headers = ca.kernel_headers;
+	given.probes = ca.probes;
+	given.cache_dir = ca.cache_dir;
 	cli_verbose = ca.verbose;
-	if (probe_list_parse(opts.probes, &mask)) {
+	if (probe_list_parse(given.probes, &mask) || bp_opts_complete(&given, &opts)) {
 		cli_error("%s", bpfport_errmsg());
 		return 2;
 	}
@@ -107,13 +108,15 @@ static int print_entry(const struct rtcache_entry *e, void *ctx)
 
 int do_cache(int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *dir = getenv("BPFPORT_CACHE_DIR");
+	const char *sub = argc > 1 ? argv[1] : "", *dir;
+	BPFPORT_OPTS(given);
+	struct bpfport_opts opts;
 	char err[1024];
 	int fd, ret, i;
 
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc) {
-			dir = argv[++i];
+			given.cache_dir = argv[++i];
 		} else {
 			cli_error("cache: unexpected '%s' (usage: bpfport cache list|clear [--cache-dir DIR])", argv[i]);
 			return 2;
@@ -124,8 +127,8 @@ int do_cache(int argc, char **argv)
 		       RTCACHE_DEFAULT_DIR);
 		return strcmp(sub, "-h") && strcmp(sub, "--help") ? 2 : 0;
 	}
-	if (!dir || !*dir)
-		dir = RTCACHE_DEFAULT_DIR;
+	bp_opts_complete(&given, &opts);	/* cannot fail: only a dir given */
+	dir = opts.cache_dir;
 	ret = rtcache_open_dir(dir, &fd, err, sizeof(err));
 	if (ret) {
 		cli_error("%s", err);

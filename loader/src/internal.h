@@ -60,6 +60,13 @@ int ensure_bpffs(bool *mounted_now);
 bool fs_is(const char *path, unsigned long magic);
 const char *tracefs_path(void);	/* NULL when not mounted */
 
+/* ---- options (opts.c) ---- */
+/* Checks the caller's opts (libbpf's OPTS_VALID rules, enums in range) and
+ * copies them into *out completed: every setting with an environment
+ * variable is the option, else the variable, else the default. 0 or
+ * -EINVAL (bpfport_errmsg() says why). */
+int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out);
+
 /* ---- reason codes shared by run, check and the logs ---- */
 #define R_NATIVE_BTF		"native-btf"
 #define R_NO_NATIVE_BTF		"no-native-btf"
@@ -86,6 +93,17 @@ const char *tracefs_path(void);	/* NULL when not mounted */
 #define R_COMPILE_TIMEOUT	"compile-timeout"
 #define R_COMPILE_CRASHED	"compile-crashed"
 #define R_COMPILE_OOM		"compile-oom"
+#define R_COMPILED		"compiled"
+#define R_BTF_FILE		"btf-file"
+#define R_BTF_ENV		"btf-env"
+#define R_BTF_EMBEDDED		"btf-embedded"
+#define R_BTF_ARCHIVE		"btf-archive"
+#define R_RINGBUF_SUPPORTED	"ringbuf-supported"
+/* check's verdict */
+#define R_NO_PRIVILEGE		"no-privilege"
+#define R_NO_BPF_SYSCALL	"no-bpf-syscall"
+#define R_DRY_RUN_FAILED	"dry-run-failed"
+#define R_NO_MODE		"no-mode"
 
 /* The two mode rooms' doors: btfhub/source.h (external and native BTF),
  * runtime-compiler/mode/runtime.h (compiled against the kernel headers). */

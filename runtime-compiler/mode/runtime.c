@@ -180,9 +180,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	blobs[nfiles] = (struct rtcache_blob){ "bpfport_tp.h", tp, strlen(tp) };
 	nfiles++;
 
-	cache_dir = o->cache_dir ? o->cache_dir : getenv("BPFPORT_CACHE_DIR");
-	if (!cache_dir || !*cache_dir)
-		cache_dir = RTCACHE_DEFAULT_DIR;
+	cache_dir = o->cache_dir;	/* bp_opts_complete(): option, env, default */
 	ret = rtcache_open_dir(cache_dir, &dirfd, err, sizeof(err));
 	if (ret) {
 		*reason = R_CACHE_UNSAFE;
@@ -227,7 +225,6 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			.flags = flags, .flag_cnt = 4, .compiler = compiler,
 		};
 		struct rtc_stats stats = { .sz = sizeof(stats) };
-		unsigned long timeout = 0;
 
 		if (!(mask & (1u << i)))
 			continue;
@@ -246,16 +243,13 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		ro->all_cached = false;
 		/* no separate plugin check: that would load LLVM in one more
 		 * child; the compile itself says -RTC_ERR_NO_PLUGIN */
-		p = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
-		if (p && *p)
-			timeout = strtoul(p, NULL, 10);
 		{
 			RTC_OPTS(ropts, .main_file = main_file, .files = files,
 				 .file_cnt = nfiles, .defines = defines, .define_cnt = define_cnt,
 				 .kernel_include_dirs = kinc_ptr,
 				 .kernel_include_dir_cnt = kinc_cnt,
 				 .kernel_config_header = kconfig_h,
-				 .timeout_ms = timeout ? timeout : o->compile_timeout_ms,
+				 .timeout_ms = o->compile_timeout_ms,
 				 .plugin_path = o->rtc_plugin, .stats = &stats);
 
 			ret = rtc_compile(&ropts, &ro->obj[i], &ro->size[i], &diag);

@@ -28,6 +28,8 @@ struct runtime_objs {
 	const char *headers_source;
 	char cache_dir[4096];
 };
+/* @o completed by bp_opts_complete(). 0, or -errno with *reason (a reason
+ * code) and detail (one line) saying why. */
 int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		    struct runtime_objs *ro, const char **reason, char *detail,
 		    size_t dlen);

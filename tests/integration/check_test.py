@@ -102,6 +102,19 @@ def main():
         check(sorted(got.split(",")) == missing if got else not missing,
               "run optional-missing %s, check said %s" % (got, missing))
 
+        # the distro comes from --os-release as the archive lookup's does
+        # (option, then $BPFPORT_OS_RELEASE, then /etc/os-release)
+        fixtures = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+        env = dict(os.environ, BPFPORT_OS_RELEASE=os.path.join(fixtures, "os-release-debian"))
+        _, d = run_check(args.bpfport, "--os-release", os.path.join(fixtures, "os-release-centos8"),
+                         env=env)
+        check(d["system"]["os"] and d["system"]["os"]["id"] == "centos"
+              and d["system"]["os"]["version_id"] == "8",
+              "check --os-release: system.os %s (the option must win over the env)" % d["system"]["os"])
+        _, d = run_check(args.bpfport, env=env)
+        check(d["system"]["os"] and d["system"]["os"]["id"] == "debian",
+              "check with $BPFPORT_OS_RELEASE: system.os %s" % d["system"]["os"])
+
         # text mode and the check_core_support name
         p = subprocess.run([args.bpfport, "check"], capture_output=True, text=True, timeout=300)
         check(p.returncode == 0 and "Verdict: auto would use mode core (native-btf)" in p.stdout,

@@ -4,6 +4,7 @@
  * one test per group (like libgit2's clar): test_unit GROUP.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +371,90 @@ static void test_decode(void)
 	CHECK(strstr(s, "\"comm\":\"stress\",\"victim_pid\":4,\"victim_comm\":\"hog\",\"pages\":1000}"));
 }
 
+/* bp_opts_complete(): libbpf's OPTS_VALID rules, enums checked before
+ * anything happens, and option > environment > default for every setting */
+static void test_opts(void)
+{
+	struct {
+		struct bpfport_opts o;
+		char newer[16];		/* a newer caller's fields */
+	} big;
+	struct bpfport_opts out;
+
+	unsetenv("BPFPORT_CACHE_DIR");
+	unsetenv("BPFPORT_COMPILE_TIMEOUT_MS");
+	unsetenv("BPFPORT_OS_RELEASE");
+	unsetenv("BPFPORT_BTF_ARCHIVE");
+	{
+		BPFPORT_OPTS(o, .probes = "exec");
+
+		CHECK(bp_opts_complete(&o, &out) == 0);
+		CHECK_STR(out.probes, "exec");
+		CHECK_STR(out.cache_dir, "/var/cache/bpfport");
+		CHECK(out.btf_archive && strstr(out.btf_archive, "btfhub-archive"));
+		CHECK(out.os_release == NULL);	/* the parser's own default */
+		CHECK(out.compile_timeout_ms == 0);
+	}
+	CHECK(bp_opts_complete(NULL, &out) == -EINVAL);
+	{	/* an older caller: only sz and probes */
+		BPFPORT_OPTS(o, .probes = "tcp", .cache_dir = "/should/not/be/read");
+
+		o.sz = offsetof(struct bpfport_opts, mode);
+		CHECK(bp_opts_complete(&o, &out) == 0);
+		CHECK_STR(out.probes, "tcp");
+		CHECK_STR(out.cache_dir, "/var/cache/bpfport");
+		o.sz = 0;
+		CHECK(bp_opts_complete(&o, &out) == -EINVAL);
+	}
+	/* a newer caller: accepted when what we do not know is zero */
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	CHECK(bp_opts_complete(&big.o, &out) == 0);
+	CHECK(out.sz == sizeof(out));
+	big.newer[3] = 1;
+	CHECK(bp_opts_complete(&big.o, &out) == -EINVAL);
+	CHECK(strstr(bpfport_errmsg(), "beyond what this libbpfport knows") != NULL);
+	{
+		BPFPORT_OPTS(o, .mode = (enum bpfport_mode)17);
+
+		CHECK(bp_opts_complete(&o, &out) == -EINVAL);
+		CHECK(strstr(bpfport_errmsg(), "unknown mode 17") != NULL);
+		o.mode = BPFPORT_MODE_NONE;	/* a result, not a request */
+		CHECK(bp_opts_complete(&o, &out) == -EINVAL);
+		o.mode = BPFPORT_MODE_RUNTIME;
+		o.output = (enum bpfport_output)9;
+		CHECK(bp_opts_complete(&o, &out) == -EINVAL);
+	}
+	/* the environment fills what the options leave empty, never more */
+	setenv("BPFPORT_CACHE_DIR", "/env/cache", 1);
+	setenv("BPFPORT_COMPILE_TIMEOUT_MS", "50", 1);
+	setenv("BPFPORT_OS_RELEASE", "/env/os-release", 1);
+	setenv("BPFPORT_BTF_ARCHIVE", "/env/archive", 1);
+	{
+		BPFPORT_OPTS(o);
+
+		CHECK(bp_opts_complete(&o, &out) == 0);
+		CHECK_STR(out.cache_dir, "/env/cache");
+		CHECK(out.compile_timeout_ms == 50);
+		CHECK_STR(out.os_release, "/env/os-release");
+		CHECK_STR(out.btf_archive, "/env/archive");
+	}
+	{
+		BPFPORT_OPTS(o, .cache_dir = "/opt/cache", .compile_timeout_ms = 7000,
+			     .os_release = "/opt/os-release", .btf_archive = "/opt/archive");
+
+		CHECK(bp_opts_complete(&o, &out) == 0);
+		CHECK_STR(out.cache_dir, "/opt/cache");
+		CHECK(out.compile_timeout_ms == 7000);
+		CHECK_STR(out.os_release, "/opt/os-release");
+		CHECK_STR(out.btf_archive, "/opt/archive");
+	}
+	unsetenv("BPFPORT_CACHE_DIR");
+	unsetenv("BPFPORT_COMPILE_TIMEOUT_MS");
+	unsetenv("BPFPORT_OS_RELEASE");
+	unsetenv("BPFPORT_BTF_ARCHIVE");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -378,7 +463,7 @@ int main(int argc, char **argv)
 	} groups[] = {
 		{ "json", test_json }, { "args", test_args },
 		{ "osrelease", test_osrelease }, { "kconfig", test_kconfig },
-		{ "decode", test_decode },
+		{ "decode", test_decode }, { "opts", test_opts },
 	};
 	size_t i;
 	int ran = 0;

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The loader's own private header: the object behind the public
+ * struct bpfport, shared by bpfport.c (the public API), chain.c (the
+ * fallback chain) and load.c (loading the probes in the chosen mode).
+ */
+#ifndef BPFPORT_LOADER_H
+#define BPFPORT_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define MAX_PROBES 8
+
+struct bpfport {
+	uint32_t mask;
+	bool dry_run;
+	bpfport_event_fn on_event;
+	void *ctx;
+
+	enum bpfport_mode mode;
+	struct mode_attempt attempts[8];
+	size_t attempt_cnt;
+	struct btf_src btf;		/* the BTF relocations use */
+	struct runtime_objs rt;		/* mode runtime: compiled objects */
+
+	enum bpfport_output output;
+	const char *output_reason;
+
+	struct probe_status st[MAX_PROBES];
+	struct bpf_object *objs[MAX_PROBES];
+	struct bpf_link *links[MAX_PROBES][BP_MAX_PROGS];
+
+	int events_fd;
+	int drops_fd;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+
+	uint64_t events, lost, malformed;
+	int cb_ret;
+};
+
+
+/* ---- load.c ---- */
+/* The event buffer (ring buffer or perf event array) and the drops
+ * counter every probe shares. */
+int create_shared_maps(struct bpfport *bp);
+/* Loads the selected probes with bp->btf or bp->rt; fills statuses.
+ * Returns 0 when every required probe loaded, else the first error. */
+int load_probes(struct bpfport *bp);
+/* Reason of the first required probe that did not load. */
+const char *first_failure(const struct bpfport *bp);
+/* Closes every probe and clears its status, for the next attempt. */
+void probes_reset(struct bpfport *bp);
+void probe_close(struct bpfport *bp, size_t i);
+/* libbpf's messages go through bp_pr(), and are captured during a load so
+ * that a failure can be classified (relocation vs verifier). */
+void libbpf_print_install(void);
+
+/* ---- chain.c ---- */
+/* Tries the modes in order (or the one asked for); the first whose source
+ * resolves and loads every required probe wins. Returns 0 with bp->mode
+ * set, or -ENOTSUP when none worked (bp->attempts say why). */
+int chain_run(struct bpfport *bp, const struct bpfport_opts *o);
+
+#endif /* BPFPORT_LOADER_H */

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The caller's options, checked and completed in one place.
+ *
+ * Checked the way libbpf checks its own opts (OPTS_VALID): a struct from
+ * an older caller (smaller sz) is completed with zeros; one from a newer
+ * caller (larger sz) is accepted only if every byte this library does not
+ * know is zero, so that a setting is never silently ignored. Enums out of
+ * range are refused here, before anything is mounted or loaded.
+ *
+ * Completed: each setting that has an environment variable is taken from
+ * the option, else the variable, else the default -- the same order for
+ * every one of them, and nowhere else.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rtcache.h"	/* RTCACHE_DEFAULT_DIR */
+
+#ifndef BPFPORT_DEFAULT_BTF_ARCHIVE
+#define BPFPORT_DEFAULT_BTF_ARCHIVE "/usr/share/bpfport/btfhub-archive"
+#endif
+
+/* option, else $env, else def ("" and unset alike) */
+static const char *setting(const char *opt, const char *env, const char *def)
+{
+	const char *v = getenv(env);
+
+	if (opt && *opt)
+		return opt;
+	return v && *v ? v : def;
+}
+
+int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out)
+{
+	const char *t;
+	size_t sz;
+
+	memset(out, 0, sizeof(*out));
+	if (!in || in->sz < offsetof(struct bpfport_opts, probes))
+		return bp_err(EINVAL, "options: missing, or sz (%zu) too small",
+			      in ? in->sz : 0);
+	sz = in->sz < sizeof(*out) ? in->sz : sizeof(*out);
+	for (size_t i = sizeof(*out); i < in->sz; i++)
+		if (((const char *)in)[i])
+			return bp_err(EINVAL, "options: set beyond what this libbpfport knows (sz %zu > %zu)",
+				      in->sz, sizeof(*out));
+	memcpy(out, in, sz);
+	out->sz = sizeof(*out);
+	if ((unsigned int)out->mode > BPFPORT_MODE_RUNTIME)
+		return bp_err(EINVAL, "options: unknown mode %d", (int)out->mode);
+	if ((unsigned int)out->output > BPFPORT_OUTPUT_PERFBUF)
+		return bp_err(EINVAL, "options: unknown output %d", (int)out->output);
+
+	out->os_release = setting(out->os_release, "BPFPORT_OS_RELEASE", NULL);
+	out->btf_archive = setting(out->btf_archive, "BPFPORT_BTF_ARCHIVE",
+				   BPFPORT_DEFAULT_BTF_ARCHIVE);
+	out->cache_dir = setting(out->cache_dir, "BPFPORT_CACHE_DIR", RTCACHE_DEFAULT_DIR);
+	t = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
+	if (!out->compile_timeout_ms && t && *t)
+		out->compile_timeout_ms = (unsigned int)strtoul(t, NULL, 10);
+	return 0;
+}
