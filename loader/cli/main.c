@@ -88,7 +88,11 @@ int do_run(int argc, char **argv)
 	cli_verbose = a.verbose;
 	rc.format = a.format;
 
-	/* no SA_RESTART: a signal must interrupt the poll */
+	/* SA_RESTART: a write to a full stdout pipe that a signal interrupts
+	 * resumes (stdio would drop the rest of the line); poll and
+	 * epoll_wait return EINTR whatever the flag (signal(7)), so the signal
+	 * still ends the wait */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -96,6 +97,34 @@ def main():
             left = harness.bpf_ids_alive(agent.bpf_ids)
             check(not left, "%s: BPF objects still in the kernel: %s" % (sig.name, left))
         check(pinned() == before_pins, "bpffs changed: %s -> %s" % (before_pins, pinned()))
+
+        # SIGINT while stdout is a full pipe (a slow reader): the write in
+        # progress is finished, never cut, so every line stays one JSON object
+        bad = []
+        for it in range(3):
+            p = subprocess.Popen([bp, "run", "--probes", "open"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            while True:
+                line = p.stderr.readline().decode()
+                if not line or line.startswith("bpfport: running"):
+                    break
+            for i in range(3000):	# ~400 KB of events: the 64 KB pipe fills
+                try:
+                    os.close(os.open("/nonexistent-bpfport-sigint-%d" % i, os.O_RDONLY))
+                except OSError:
+                    pass
+            time.sleep(0.3 * harness.SLOW)	# the agent is now blocked writing
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=120 * harness.SLOW)
+            check(p.returncode == 0, "SIGINT with a full stdout: exit %d: %r" % (p.returncode, err[-300:]))
+            lines = out.decode(errors="replace").splitlines()
+            check(len(lines) > 1000, "SIGINT with a full stdout: only %d events" % len(lines))
+            for n, line in enumerate(lines):
+                try:
+                    json.loads(line)
+                except ValueError:
+                    bad.append("run %d line %d/%d: %r" % (it, n, len(lines), line[:120]))
+        check(not bad, "SIGINT with a full stdout pipe cut event lines: %s" % bad[:5])
 
         # tracefs and bpffs missing: mounted, and said so (in a private
         # mount namespace, so the host's mounts are left alone)
