@@ -299,6 +299,7 @@ void bpfport__destroy(struct bpfport *bp)
 		close(bp->drops_fd);
 	btf_src_release(&bp->btf);
 	runtime_objs_free(&bp->rt);
+	libbpf_print_release();
 	free(bp);
 }
 
@@ -327,6 +328,52 @@ int bpfport__stats(const struct bpfport *bp, struct bpfport_stats *s)
 		}
 		memcpy(s, &tmp, sz);
 	}
+	return 0;
+}
+
+int bpfport__epoll_fd(const struct bpfport *bp)
+{
+	if (!bp || (!bp->rb && !bp->pb))
+		return -EINVAL;
+	return bp->rb ? ring_buffer__epoll_fd(bp->rb) : perf_buffer__epoll_fd(bp->pb);
+}
+
+size_t bpfport__attempt_cnt(const struct bpfport *bp)
+{
+	return bp ? bp->attempt_cnt : 0;
+}
+
+int bpfport__attempt(const struct bpfport *bp, size_t i, struct bpfport_attempt *a)
+{
+	const struct mode_attempt *m;
+
+	if (!bp || !a || i >= bp->attempt_cnt)
+		return -EINVAL;
+	m = &bp->attempts[i];
+	*a = (struct bpfport_attempt){ .mode = m->mode, .source = m->source,
+				       .ok = m->ok, .reason = m->reason,
+				       .detail = m->detail };
+	return 0;
+}
+
+size_t bpfport__probe_cnt(const struct bpfport *bp)
+{
+	return bp ? probe_cnt : 0;
+}
+
+int bpfport__probe(const struct bpfport *bp, size_t i, struct bpfport_probe *p)
+{
+	const struct probe_status *st;
+
+	if (!bp || !p || i >= probe_cnt)
+		return -EINVAL;
+	st = &bp->st[i];
+	*p = (struct bpfport_probe){ .name = probe_table[i].name,
+				     .optional = probe_table[i].optional,
+				     .selected = st->selected, .loaded = st->loaded,
+				     .attached = st->attached,
+				     .reason = st->selected && !st->attached ? st->reason : NULL,
+				     .detail = st->selected && !st->attached ? st->detail : NULL };
 	return 0;
 }
 

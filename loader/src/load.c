@@ -190,9 +190,19 @@ next:
 	}
 }
 
+static libbpf_print_fn_t libbpf_print_prev;
+static unsigned int libbpf_print_users;
+
 void libbpf_print_install(void)
 {
-	libbpf_set_print(libbpf_print_cb);
+	if (!libbpf_print_users++)
+		libbpf_print_prev = libbpf_set_print(libbpf_print_cb);
+}
+
+void libbpf_print_release(void)
+{
+	if (libbpf_print_users && !--libbpf_print_users)
+		libbpf_set_print(libbpf_print_prev);
 }
 
 /* ---- shared maps ---- */

@@ -55,9 +55,12 @@ const char *first_failure(const struct bpfport *bp);
 /* Closes every probe and clears its status, for the next attempt. */
 void probes_reset(struct bpfport *bp);
 void probe_close(struct bpfport *bp, size_t i);
-/* libbpf's messages go through bp_pr(), and are captured during a load so
- * that a failure can be classified (relocation vs verifier). */
+/* While an object is open, libbpf's messages go through bp_pr() and are
+ * captured during a load so that a failure can be classified (relocation
+ * vs verifier); the caller's own libbpf callback is restored when the last
+ * object is destroyed. Each open object installs once and releases once. */
 void libbpf_print_install(void);
+void libbpf_print_release(void);
 
 /* ---- chain.c ---- */
 /* Tries the modes in order (or the one asked for); the first whose source

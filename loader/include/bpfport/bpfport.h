@@ -8,6 +8,16 @@
  * and set errno. bpfport_errmsg() then holds a one-line reason naming the
  * cause and the fix. The library never writes to stdout/stderr itself:
  * messages go through the print callback (bpfport_set_print()).
+ *
+ * Threads and process-wide state: a struct bpfport may be used from one
+ * thread at a time. bpfport__open() and bpfport__destroy() must not run
+ * concurrently with each other (in any thread): while an object is open
+ * the library owns libbpf's print callback (libbpf's messages reach
+ * bpfport_set_print()'s callback as BPFPORT_DEBUG, and are captured during
+ * a load to classify a failure; the caller's libbpf callback is restored
+ * when the last object is destroyed), and the mode chain keeps its
+ * candidate BTF and a 512 KiB capture of libbpf's log in static storage.
+ * bpfport_errmsg() is per thread.
  */
 #ifndef BPFPORT_BPFPORT_H
 #define BPFPORT_BPFPORT_H
@@ -119,6 +129,47 @@ BPFPORT_API int bpfport__poll(struct bpfport *bp, int timeout_ms);
 /* Detaches and unloads everything. Safe on NULL. Nothing is pinned, so
  * nothing outlives the object. */
 BPFPORT_API void bpfport__destroy(struct bpfport *bp);
+
+/*
+ * A file descriptor to join the caller's own event loop (like libbpf's
+ * ring_buffer__epoll_fd()): it becomes readable when events wait; then
+ * call bpfport__poll(bp, 0). Owned by bp. -EINVAL before bpfport__open()
+ * succeeded or for a dry-run object.
+ */
+BPFPORT_API int bpfport__epoll_fd(const struct bpfport *bp);
+
+/* One step of the mode chain that bpfport__open() tried, in order. */
+struct bpfport_attempt {
+	enum bpfport_mode mode;
+	const char *source;	/* "file", "env", "native", "embedded",
+				 * "archive" (BTF) or "headers" (runtime) */
+	bool ok;		/* the mode chosen */
+	const char *reason;	/* reason code: "native-btf", "no-native-btf", ... */
+	const char *detail;	/* one line for humans */
+};
+
+/* How many steps were tried; fills *a with step i (strings owned by bp).
+ * bpfport__attempt() returns 0 or -EINVAL (i out of range). */
+BPFPORT_API size_t bpfport__attempt_cnt(const struct bpfport *bp);
+BPFPORT_API int bpfport__attempt(const struct bpfport *bp, size_t i,
+				 struct bpfport_attempt *a);
+
+/* One probe, as loaded and attached here. */
+struct bpfport_probe {
+	const char *name;	/* "exec", "open", "tcp", "oom" */
+	bool optional;		/* missing is reported, never fatal */
+	bool selected;		/* asked for in opts.probes */
+	bool loaded;
+	bool attached;
+	const char *reason;	/* why not loaded or attached; NULL when fine */
+	const char *detail;
+};
+
+/* How many probes this library has; fills *p with probe i (strings owned
+ * by bp). bpfport__probe() returns 0 or -EINVAL. */
+BPFPORT_API size_t bpfport__probe_cnt(const struct bpfport *bp);
+BPFPORT_API int bpfport__probe(const struct bpfport *bp, size_t i,
+			       struct bpfport_probe *p);
 
 struct bpfport_stats {
 	size_t sz;
