@@ -34,8 +34,8 @@
 #include "bpfport/rtc.h"
 #include "rtc_plugin.h"
 
-#ifndef RTC_PLUGIN_INSTALL_PATH
-#define RTC_PLUGIN_INSTALL_PATH "/usr/local/lib/bpfport/" RTC_PLUGIN_NAME
+#ifndef RTC_PLUGIN_REL_PATH	/* from the executable's dir */
+#define RTC_PLUGIN_REL_PATH "../lib/bpfport/" RTC_PLUGIN_NAME
 #endif
 
 #define DEFAULT_AS_BUDGET (1UL << 30)
@@ -235,19 +235,18 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		errno = ENOENT;
 		return NULL;
 	}
-	/* next to the executable (the build tree, a self-contained install) */
+	/* next to the executable (the build tree), then where the install
+	 * puts it relative to the executable's dir (bin/ -> lib/bpfport/) */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if ((size_t)snprintf(buf, len, "%s/%s", exe, RTC_PLUGIN_NAME) < len &&
-			    is_file(buf))
-				return buf;
-		}
+	slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+	if (!slash) {
+		errno = ENOENT;
+		return NULL;
 	}
-	if ((size_t)snprintf(buf, len, "%s", RTC_PLUGIN_INSTALL_PATH) >= len) {
+	*slash = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", exe, RTC_PLUGIN_NAME) < len && is_file(buf))
+		return buf;
+	if ((size_t)snprintf(buf, len, "%s/%s", exe, RTC_PLUGIN_REL_PATH) >= len) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}

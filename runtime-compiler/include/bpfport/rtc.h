@@ -120,7 +120,8 @@ struct rtc_opts {
 	unsigned long as_limit_bytes;
 	unsigned int timeout_ms;	/* 0: 60000 */
 	/* librtc_llvm.so. NULL: next to the executable, then the installed
-	 * libdir (rtc_plugin_path()). */
+	 * libdir relative to the executable, <exe dir>/../lib/bpfport/
+	 * (rtc_plugin_path()): an installed tree may be moved. */
 	const char *plugin_path;
 	struct rtc_stats *stats;	/* optional output */
 };
