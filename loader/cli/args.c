@@ -148,7 +148,7 @@ static int no_operands(int argc, char **argv, const char *cmd, char *err,
 }
 
 enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE,
-       OPT_KHEADERS, OPT_CACHE_DIR };
+       OPT_KHEADERS, OPT_CACHE_DIR, OPT_OUTPUT };
 
 #define BTF_LONG_OPTIONS						\
 	{ "btf", required_argument, NULL, OPT_BTF },			\
@@ -179,7 +179,8 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		{ "probes", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
+		/* long only: -o names an output file (compile, btf extract) */
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -192,7 +193,7 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 	a->duration = -1;
 	optind = 0;	/* GNU: full re-initialisation, for repeated calls */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:m:d:o:f:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:m:d:f:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->probes = optarg;
@@ -207,7 +208,7 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 				return ARGS_ERROR;
 			}
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			if (parse_output(optarg, &a->output)) {
 				snprintf(err, len, "bad --output '%s': use ringbuf, perfbuf or auto", optarg);
 				return ARGS_ERROR;
@@ -329,7 +330,7 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 }
 
 const char compile_usage[] =
-"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o OUT\n"
+"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o|--out OUT\n"
 "Compile the probes against kernel headers (runtime mode) without loading them:\n"
 "to pre-warm the cache, or to debug. OUT is a file for one probe, else a directory\n"
 "that gets <probe>.bpf.o files. The headers must be those of the running kernel.\n";
@@ -340,8 +341,8 @@ int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 	static const struct option lo[] = {
 		{ "kernel-headers", required_argument, NULL, 'k' },
 		{ "probes", required_argument, NULL, 'p' },
-		{ "cache-dir", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "out", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -351,11 +352,11 @@ int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:p:c:o:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:p:o:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->kernel_headers = optarg; break;
 		case 'p': a->probes = optarg; break;
-		case 'c': a->cache_dir = optarg; break;
+		case OPT_CACHE_DIR: a->cache_dir = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'v': a->verbose = true; break;
 		case 'h': return ARGS_HELP;

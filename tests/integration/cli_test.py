@@ -67,6 +67,15 @@ def main():
             check(p.returncode == 2, "%s: exit %d, expected 2" % (argv, p.returncode))
             one_error_line(p, " ".join(argv), words)
             check(p.stdout == "", "%s: stdout not empty: %r" % (argv, p.stdout))
+        # version: plain and JSON (the build's features, like bpftool version -j)
+        p = run([bp, "version", "--json"])
+        doc = json.loads(p.stdout)
+        check(p.returncode == 0 and doc["modes"] == ["core", "core-btfhub", "runtime"]
+              and isinstance(doc["runtime_compiler"], bool) and doc["version"],
+              "version --json: %d %r" % (p.returncode, p.stdout))
+        p = run([bp, "version"])
+        check(p.returncode == 0 and p.stdout.startswith("bpfport " + doc["version"]),
+              "version: %r" % p.stdout)
         p = run([bp, "check", "--json", "--probes", "bogus"])
         check(p.returncode == 2, "check --json bad probe: exit %d" % p.returncode)
         doc = json.loads(p.stdout)

@@ -106,7 +106,7 @@ static void test_args(void)
 
 	{
 		char *argv[] = { "run", "--probes", "exec,tcp", "-m", "core", "-d",
-				 "2.5", "-o", "perfbuf", "-f", "text", NULL };
+				 "2.5", "--output", "perfbuf", "-f", "text", NULL };
 		CHECK(run_args_parse(11, argv, &r, err, sizeof(err)) == ARGS_OK);
 		CHECK_STR(r.probes, "exec,tcp");
 		CHECK(r.mode == BPFPORT_MODE_CORE);
@@ -177,6 +177,8 @@ static void test_args(void)
 		char *extra[] = { "compile", "-o", "x", "y", NULL };
 		char *unknown[] = { "compile", "--frobnicate", NULL };
 		char *no_value[] = { "compile", "-o", NULL };
+		char *long_out[] = { "compile", "--out", "dir", NULL };
+		char *run_short_o[] = { "run", "-o", "perfbuf", NULL };
 
 		CHECK(compile_args_parse(10, ok, &ca, err, sizeof(err)) == ARGS_OK);
 		CHECK_STR(ca.kernel_headers, "/h");
@@ -191,6 +193,11 @@ static void test_args(void)
 		CHECK(strstr(err, "unknown option '--frobnicate' (see 'bpfport compile --help')"));
 		CHECK(compile_args_parse(2, no_value, &ca, err, sizeof(err)) == ARGS_ERROR);
 		CHECK(strstr(err, "option '-o' needs a value"));
+		/* -o is an output file wherever it exists; run's --output (the
+		 * event buffer) is long only */
+		CHECK(compile_args_parse(3, long_out, &ca, err, sizeof(err)) == ARGS_OK);
+		CHECK_STR(ca.out, "dir");
+		CHECK(run_args_parse(3, run_short_o, &r, err, sizeof(err)) == ARGS_ERROR);
 	}
 
 	CHECK(parse_duration("0", &d) == 0 && d == 0);

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpfport run: load the probes and stream their events until a signal or
+ * --duration, then one summary line. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpfport/bpfport.h>
+
+#include "args.h"
+#include "cli.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct run_ctx {
+	enum bpfport_format format;
+};
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct run_ctx *rc = ctx;
+
+	if (!bpfport_event__fprint(stdout, data, size, rc->format))
+		fputc('\n', stdout);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int do_run(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct bpfport *bp = NULL;
+	struct run_args a;
+	struct run_ctx rc;
+	char err[256], summary[1024];
+	double deadline;
+	int ret = 1, n;
+
+	switch (run_args_parse(argc, argv, &a, err, sizeof(err))) {
+	case ARGS_HELP:
+		fputs(run_usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		cli_error("%s", err);
+		return 2;
+	}
+	cli_verbose = a.verbose;
+	rc.format = a.format;
+
+	/* SA_RESTART: a write to a full stdout pipe that a signal interrupts
+	 * resumes (stdio would drop the rest of the line); poll and
+	 * epoll_wait return EINTR whatever the flag (signal(7)), so the signal
+	 * still ends the wait */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	BPFPORT_OPTS(opts, .probes = a.probes, .mode = a.mode,
+		     .output = a.output, .on_event = on_event, .ctx = &rc,
+		     .btf_path = a.btf.btf, .btf_archive = a.btf.btf_archive,
+		     .os_release = a.btf.os_release,
+		     .hide_native_btf = a.btf.hide_native_btf,
+		     .kernel_headers = a.btf.kernel_headers,
+		     .cache_dir = a.btf.cache_dir);
+	bp = bpfport__open(&opts);
+	if (!bp) {
+		cli_error("%s", bpfport_errmsg());
+		/* an unknown probe is a usage error */
+		return errno == EINVAL && a.probes ? 2 : 1;
+	}
+	if (bpfport__attach(bp)) {
+		cli_error("%s", bpfport_errmsg());
+		goto cleanup;
+	}
+	bpfport__summary(bp, summary, sizeof(summary), false);
+	fprintf(stderr, "bpfport: running %s\n", summary);
+
+	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
+	while (!stop) {
+		int timeout = 100;
+
+		if (a.duration >= 0) {
+			double left = deadline - now_s();
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		n = bpfport__poll(bp, timeout);
+		fflush(stdout);
+		if (n < 0) {
+			cli_error("polling events: %s", strerror(-n));
+			goto cleanup;
+		}
+	}
+	/* drain what is already buffered */
+	bpfport__poll(bp, 0);
+	fflush(stdout);
+	ret = 0;
+cleanup:
+	bpfport__summary(bp, summary, sizeof(summary), true);
+	fprintf(stderr, "bpfport: %s %s\n", ret ? "failed" : "done", summary);
+	bpfport__destroy(bp);
+	return ret;
+}
+
