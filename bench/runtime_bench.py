@@ -23,8 +23,8 @@ Python 3 stdlib only (plus python3-bpfcc for the BCC side).
 """
 import sys
 
-# The BCC side: the same hooks and reads as bpf/exec.bpf.c (the event layout
-# of bpf/exec.h, a per-CPU scratch event, a 4 MiB ring buffer).
+# The BCC side: the same hooks and reads as bpf/exec/exec.bpf.c (the event layout
+# of bpf/exec/exec.h, a per-CPU scratch event, a 4 MiB ring buffer).
 BCC_PROG = r"""
 #include <linux/sched.h>
 

@@ -5,10 +5,10 @@
 
 #include "internal.h"
 #include "events.h"
-#include "exec.h"
-#include "open.h"
-#include "oom.h"
-#include "tcp.h"
+#include "exec/exec.h"
+#include "open/open.h"
+#include "oom/oom.h"
+#include "tcp/tcp.h"
 
 /* Defined by the generated embed_*.S (CMake bpf_object()). */
 #define EMBEDDED(name)							\

@@ -6,7 +6,7 @@
  *              input, compile errors, backend errors, missing plugin
  *   isolation  timeout, crash, LLVM fatal error, out of memory: each is
  *              its error code, the caller lives on and never maps LLVM
- *   kheaders   bpf/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
+ *   kheaders   bpf/exec/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
  *              kernel headers from the kernel-matrix cache, with the include
  *              dirs the header layout module (mode/kheaders.c) gives
  * Env: BPFPORT_RTC_PLUGIN (librtc_llvm.so; else the default search),
@@ -679,11 +679,11 @@ static const char tp_61[] =
 static int test_kheaders(void)
 {
 	static const struct src srcs[] = {
-		{ "exec.bpf.c", "bpf/exec.bpf.c" },
+		{ "exec.bpf.c", "bpf/exec/exec.bpf.c" },
 		{ "common.bpf.h", "bpf/common.bpf.h" },
 		{ "compat.bpf.h", "bpf/compat.bpf.h" },
 		{ "events.h", "bpf/events.h" },
-		{ "exec.h", "bpf/exec.h" },
+		{ "exec.h", "bpf/exec/exec.h" },
 		/* libbpf's BPF-side headers, in memory: the kernel include
 		 * order has -nostdinc, and /usr/include would bring the
 		 * host's libc headers next to the kernel's */

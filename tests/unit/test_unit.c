@@ -12,10 +12,10 @@
 #include "internal.h"
 #include "args.h"
 #include "events.h"
-#include "exec.h"
-#include "open.h"
-#include "oom.h"
-#include "tcp.h"
+#include "exec/exec.h"
+#include "open/open.h"
+#include "oom/oom.h"
+#include "tcp/tcp.h"
 #include "check.h"
 
 static const char *fixtures;
