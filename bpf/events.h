@@ -12,17 +12,9 @@
 #define BPFPORT_COMM_LEN 16
 #define BPFPORT_PATH_LEN 256
 
-enum bpfport_event_type {
-	BPFPORT_EV_EXEC = 1,
-	BPFPORT_EV_FORK = 2,
-	BPFPORT_EV_EXIT = 3,
-	BPFPORT_EV_OPEN = 4,
-	BPFPORT_EV_TCP = 5,
-	BPFPORT_EV_OOM = 6,
-};
-
 struct bpfport_ev_hdr {
-	__u16 type;	/* enum bpfport_event_type */
+	__u16 type;	/* each probe's <name>.h names its own; unique over
+			 * all probes (unit-probes checks) */
 	__u16 size;	/* sizeof the whole event, checked by the decoder */
 	__u32 pid;	/* tgid of the task the event is about */
 	__u64 ts_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

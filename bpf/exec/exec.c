@@ -3,7 +3,7 @@
 #include "internal.h"
 #include "exec.h"
 
-int exec_print(struct jw *jw, const void *data, size_t size)
+static int exec_print(struct jw *jw, const void *data, size_t size)
 {
 	const struct exec_event *e = data;
 
@@ -23,3 +23,11 @@ int exec_print(struct jw *jw, const void *data, size_t size)
 	}
 	return 0;
 }
+
+PROBE(exec,
+	.summary = "process exec, fork and exit",
+	.print = exec_print,
+	.events = { { BPFPORT_EV_EXEC, "exec" }, { BPFPORT_EV_FORK, "fork" },
+		    { BPFPORT_EV_EXIT, "exit" } },
+	.event_size = sizeof(struct exec_event),
+	.tp_records = { "sched/sched_process_exec", "sched/sched_process_fork" });

@@ -3,6 +3,8 @@
 #define BPFPORT_EXEC_H
 #include "events.h"
 
+enum { BPFPORT_EV_EXEC = 1, BPFPORT_EV_FORK = 2, BPFPORT_EV_EXIT = 3 };
+
 /* One layout for exec, fork and exit (hdr.type tells which). */
 struct exec_event {
 	struct bpfport_ev_hdr hdr;	/* pid: the process (child for fork) */

@@ -3,7 +3,7 @@
 #include "internal.h"
 #include "oom.h"
 
-int oom_print(struct jw *jw, const void *data, size_t size)
+static int oom_print(struct jw *jw, const void *data, size_t size)
 {
 	const struct oom_event *e = data;
 
@@ -14,3 +14,10 @@ int oom_print(struct jw *jw, const void *data, size_t size)
 	jw_kv_uint(jw, "pages", e->pages);
 	return 0;
 }
+
+PROBE(oom,
+	.summary = "OOM kills (kprobe, optional)",
+	.optional = true,	/* kprobes: not on every kernel */
+	.print = oom_print,
+	.events = { { BPFPORT_EV_OOM, "oom" } },
+	.event_size = sizeof(struct oom_event));

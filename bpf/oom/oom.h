@@ -3,6 +3,8 @@
 #define BPFPORT_OOM_H
 #include "events.h"
 
+enum { BPFPORT_EV_OOM = 6 };
+
 struct oom_event {
 	struct bpfport_ev_hdr hdr;	/* pid: task that triggered the OOM kill */
 	__u32 victim_pid;

@@ -3,7 +3,7 @@
 #include "internal.h"
 #include "open.h"
 
-int open_print(struct jw *jw, const void *data, size_t size)
+static int open_print(struct jw *jw, const void *data, size_t size)
 {
 	const struct open_event *e = data;
 
@@ -16,3 +16,9 @@ int open_print(struct jw *jw, const void *data, size_t size)
 	jw_kv_strn(jw, "path", e->path, sizeof(e->path));
 	return 0;
 }
+
+PROBE(open,
+	.summary = "file opens (openat)",
+	.print = open_print,
+	.events = { { BPFPORT_EV_OPEN, "open" } },
+	.event_size = sizeof(struct open_event));

@@ -3,6 +3,8 @@
 #define BPFPORT_OPEN_H
 #include "events.h"
 
+enum { BPFPORT_EV_OPEN = 4 };
+
 struct open_event {
 	struct bpfport_ev_hdr hdr;
 	__u32 tid;

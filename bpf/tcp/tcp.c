@@ -20,7 +20,7 @@ const char *tcp_state_name(unsigned int state)
 	return "UNKNOWN";
 }
 
-int tcp_print(struct jw *jw, const void *data, size_t size)
+static int tcp_print(struct jw *jw, const void *data, size_t size)
 {
 	const struct tcp_event *e = data;
 	char s[INET6_ADDRSTRLEN] = "", d[INET6_ADDRSTRLEN] = "";
@@ -45,3 +45,10 @@ int tcp_print(struct jw *jw, const void *data, size_t size)
 	}
 	return 0;
 }
+
+PROBE(tcp,
+	.summary = "TCP state changes, lifetime and bytes on close",
+	.print = tcp_print,
+	.events = { { BPFPORT_EV_TCP, "tcp" } },
+	.event_size = sizeof(struct tcp_event),
+	.tp_records = { "sock/inet_sock_set_state" });

@@ -3,6 +3,8 @@
 #define BPFPORT_TCP_H
 #include "events.h"
 
+enum { BPFPORT_EV_TCP = 5 };
+
 struct tcp_event {
 	struct bpfport_ev_hdr hdr;	/* pid: task that first touched the socket */
 	__u16 family;			/* AF_INET (2) or AF_INET6 (10) */

@@ -234,7 +234,7 @@ int do_fleet(int argc, char **argv)
 		printf("%-*s", width, "KERNEL");
 		for (j = 0; j < probe_cnt; j++)
 			if (mask & (1u << j))
-				printf("  %-21s", probe_table[j].name);
+				printf("  %-21s", probe_table[j]->name);
 		printf("  NOTES\n");
 	}
 
@@ -299,10 +299,10 @@ int do_fleet(int argc, char **argv)
 			if (!st[j].selected)
 				continue;
 			probe_verdict(&st[j], &f, &v);
-			if (strcmp(v.word, "ok") && !probe_table[j].optional)
+			if (strcmp(v.word, "ok") && !probe_table[j]->optional)
 				all_ok = false;
 			if (a.json) {
-				jw_key(&jw, probe_table[j].name);
+				jw_key(&jw, probe_table[j]->name);
 				jw_start_object(&jw);
 				jw_kv_str(&jw, "verdict", v.word);
 				jw_kv_str(&jw, "detail", v.detail);
@@ -310,7 +310,7 @@ int do_fleet(int argc, char **argv)
 				jw_end_object(&jw);
 			} else if (a.csv) {
 				printf("%s,%s,%s,%s,%s,\"%s\"\n", key, f.arch ? f.arch : "",
-				       f.ringbuf ? "yes" : "no", probe_table[j].name,
+				       f.ringbuf ? "yes" : "no", probe_table[j]->name,
 				       v.word, v.detail);
 			} else {
 				printf("  %-21s", v.word);
@@ -329,7 +329,7 @@ int do_fleet(int argc, char **argv)
 					continue;
 				probe_verdict(&st[j], &f, &v);
 				if (v.detail[0])
-					printf("    %s: %s\n", probe_table[j].name, v.detail);
+					printf("    %s: %s\n", probe_table[j]->name, v.detail);
 			}
 		}
 		bpfport__destroy(bp);

@@ -75,7 +75,7 @@ int do_compile(int argc, char **argv)
 		if (!ro.obj[i])
 			continue;
 		if (n > 1)
-			snprintf(path, sizeof(path), "%s/%s.bpf.o", ca.out, probe_table[i].name);
+			snprintf(path, sizeof(path), "%s/%s.bpf.o", ca.out, probe_table[i]->name);
 		else
 			snprintf(path, sizeof(path), "%s", ca.out);
 		ret = write_file(path, ro.obj[i], ro.size[i]);

@@ -156,7 +156,7 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 	if (err)
 		goto fail;
 	for (i = 0; i < probe_cnt; i++) {
-		bp->st[i].desc = &probe_table[i];
+		bp->st[i].desc = probe_table[i];
 		bp->st[i].selected = bp->mask & (1u << i);
 	}
 
@@ -250,10 +250,10 @@ int bpfport__attach(struct bpfport *bp)
 					 strerror(-err));
 				probe_close(bp, i);
 				st->loaded = false;
-				if (probe_table[i].optional)
+				if (probe_table[i]->optional)
 					break;
 				return bp_err(-err, "probe '%s' failed to attach %s: %s",
-					      probe_table[i].name, ps->section,
+					      probe_table[i]->name, ps->section,
 					      strerror(-err));
 			}
 			bp->links[i][k] = l;
@@ -368,8 +368,8 @@ int bpfport__probe(const struct bpfport *bp, size_t i, struct bpfport_probe *p)
 	if (!bp || !p || i >= probe_cnt)
 		return -EINVAL;
 	st = &bp->st[i];
-	*p = (struct bpfport_probe){ .name = probe_table[i].name,
-				     .optional = probe_table[i].optional,
+	*p = (struct bpfport_probe){ .name = probe_table[i]->name,
+				     .optional = probe_table[i]->optional,
 				     .selected = st->selected, .loaded = st->loaded,
 				     .attached = st->attached,
 				     .reason = st->selected && !st->attached ? st->reason : NULL,
@@ -437,7 +437,7 @@ int bpfport__summary(const struct bpfport *bp, char *buf, size_t len,
 	first = true;
 	for (i = 0; i < probe_cnt; i++)
 		if (bp->st[i].attached) {
-			ADD("%s%s", first ? "" : ",", probe_table[i].name);
+			ADD("%s%s", first ? "" : ",", probe_table[i]->name);
 			first = false;
 		}
 	if (first)
@@ -445,9 +445,9 @@ int bpfport__summary(const struct bpfport *bp, char *buf, size_t len,
 	first = true;
 	for (i = 0; i < probe_cnt; i++)
 		if (bp->st[i].selected && !bp->st[i].attached &&
-		    probe_table[i].optional) {
+		    probe_table[i]->optional) {
 			ADD("%s%s:%s", first ? " optional-missing=" : ",",
-			    probe_table[i].name,
+			    probe_table[i]->name,
 			    bp->st[i].reason ? bp->st[i].reason : "not-attached");
 			first = false;
 		}

@@ -141,29 +141,53 @@ struct embedded_file {
 extern const struct embedded_file embedded_sources[];
 extern const size_t embedded_source_cnt;
 
-/* ---- probes (probes.c) ---- */
+/* ---- probes ----
+ * A probe is one folder, bpf/<name>/ (README "Adding a probe"): its
+ * <name>.c defines its descriptor row with PROBE(); the build generates
+ * probe_table[] from the one list, BPFPORT_PROBES in CMakeLists.txt.
+ * Everything else (run, check, fleet, compile, the runtime build, the help)
+ * reads the table. */
+struct probe_event_type {
+	uint16_t type;		/* hdr.type, from the probe's <name>.h; no two
+				 * probes share one (unit-probes checks) */
+	const char *name;	/* the event's "type" in the output */
+};
+
 struct probe_desc {
 	const char *name;
 	const char *summary;
+	/* May be missing (it needs what some kernels lack, e.g. kprobes): a
+	 * mode is chosen, and `run` goes on, without it. */
 	bool optional;
 	const unsigned char *obj_start;	/* embedded CO-RE object */
 	const unsigned char *obj_end;
-	/* decoder: expected sizes by event type, and the printer */
+	/* decoder: the event types, their one size, and the printer */
 	int (*print)(struct jw *jw, const void *data, size_t size);
-	uint16_t types[3];
+	struct probe_event_type events[4];
 	uint16_t event_size;
+	/* runtime build: tracepoint records ("cat/event") the probe reads,
+	 * which kernel headers lack; generated from tracefs formats */
+	const char *tp_records[4];
 };
-extern const struct probe_desc probe_table[];
+
+/* In bpf/<name>/<name>.c: PROBE(name, .summary = ..., ...); defines the row
+ * probe_<name> with its name and embedded object filled in. */
+#define PROBE(n, ...)							\
+	extern const unsigned char bpfport_obj_##n##_start[];		\
+	extern const unsigned char bpfport_obj_##n##_end[];		\
+	const struct probe_desc probe_##n = {				\
+		.name = #n,						\
+		.obj_start = bpfport_obj_##n##_start,			\
+		.obj_end = bpfport_obj_##n##_end,			\
+		__VA_ARGS__						\
+	}
+
+/* generated (probe_table.c): one pointer per BPFPORT_PROBES entry, in order */
+extern const struct probe_desc *const probe_table[];
 extern const size_t probe_cnt;
 const struct probe_desc *probe_by_event_type(uint16_t type);
 /* "exec,open" -> bitmask over probe_table; 0 or -EINVAL naming the bad one */
 int probe_list_parse(const char *list, uint32_t *mask);
-
-int exec_print(struct jw *jw, const void *data, size_t size);
-int open_print(struct jw *jw, const void *data, size_t size);
-int tcp_print(struct jw *jw, const void *data, size_t size);
-int oom_print(struct jw *jw, const void *data, size_t size);
-const char *tcp_state_name(unsigned int state);
 
 /* Checks an event buffer: header sane, type known, size as expected. */
 int event_validate(const void *data, size_t size);

@@ -243,7 +243,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int probe_open(struct bpfport *bp, size_t i)
 {
-	const struct probe_desc *d = &probe_table[i];
+	const struct probe_desc *d = probe_table[i];
 	struct probe_status *st = &bp->st[i];
 	const char *keep = bp->output == BPFPORT_OUTPUT_RINGBUF ? "_rb" : "_pb";
 	const char *drop = bp->output == BPFPORT_OUTPUT_RINGBUF ? "_pb" : "_rb";
@@ -388,15 +388,15 @@ int load_probes(struct bpfport *bp)
 			continue;
 		if (!bp->dry_run)
 			probe_close(bp, i);
-		if (probe_table[i].optional) {
+		if (probe_table[i]->optional) {
 			pr_info("optional probe %s not loaded: %s (%s)\n",
-				probe_table[i].name, st->reason, st->detail);
+				probe_table[i]->name, st->reason, st->detail);
 			continue;
 		}
 		if (!first_err) {
 			first_err = err;
 			bp_err(-err, "probe '%s' failed: %s: %s",
-			       probe_table[i].name, st->reason, st->detail);
+			       probe_table[i]->name, st->reason, st->detail);
 		}
 	}
 	return first_err;
@@ -409,7 +409,7 @@ const char *first_failure(const struct bpfport *bp)
 
 	for (i = 0; i < probe_cnt; i++)
 		if (bp->st[i].selected && !bp->st[i].loaded &&
-		    !probe_table[i].optional && bp->st[i].reason)
+		    !probe_table[i]->optional && bp->st[i].reason)
 			return bp->st[i].reason;
 	return R_LOAD_FAILED;
 }
@@ -421,7 +421,7 @@ void probes_reset(struct bpfport *bp)
 	for (i = 0; i < probe_cnt; i++) {
 		probe_close(bp, i);
 		memset(&bp->st[i], 0, sizeof(bp->st[i]));
-		bp->st[i].desc = &probe_table[i];
+		bp->st[i].desc = probe_table[i];
 		bp->st[i].selected = bp->mask & (1u << i);
 	}
 }

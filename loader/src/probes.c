@@ -1,74 +1,32 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The probe table: each probe's embedded CO-RE object and its decoder. */
+/* The probe table's readers: event types, the --probes list, the decoder.
+ * The rows are in bpf/<name>/<name>.c; the table is generated from the
+ * list (CMakeLists.txt BPFPORT_PROBES). */
 #include <errno.h>
 #include <string.h>
 
 #include "internal.h"
 #include "events.h"
-#include "exec/exec.h"
-#include "open/open.h"
-#include "oom/oom.h"
-#include "tcp/tcp.h"
 
-/* Defined by the generated embed_*.S (CMake bpf_object()). */
-#define EMBEDDED(name)							\
-	extern const unsigned char bpfport_obj_##name##_start[];	\
-	extern const unsigned char bpfport_obj_##name##_end[]
-EMBEDDED(exec);
-EMBEDDED(open);
-EMBEDDED(tcp);
-EMBEDDED(oom);
-
-const struct probe_desc probe_table[] = {
-	{
-		.name = "exec",
-		.summary = "process exec, fork and exit",
-		.obj_start = bpfport_obj_exec_start,
-		.obj_end = bpfport_obj_exec_end,
-		.print = exec_print,
-		.types = { BPFPORT_EV_EXEC, BPFPORT_EV_FORK, BPFPORT_EV_EXIT },
-		.event_size = sizeof(struct exec_event),
-	},
-	{
-		.name = "open",
-		.summary = "file opens (openat)",
-		.obj_start = bpfport_obj_open_start,
-		.obj_end = bpfport_obj_open_end,
-		.print = open_print,
-		.types = { BPFPORT_EV_OPEN },
-		.event_size = sizeof(struct open_event),
-	},
-	{
-		.name = "tcp",
-		.summary = "TCP state changes, lifetime and bytes on close",
-		.obj_start = bpfport_obj_tcp_start,
-		.obj_end = bpfport_obj_tcp_end,
-		.print = tcp_print,
-		.types = { BPFPORT_EV_TCP },
-		.event_size = sizeof(struct tcp_event),
-	},
-	{
-		.name = "oom",
-		.summary = "OOM kills (kprobe, optional)",
-		.optional = true,
-		.obj_start = bpfport_obj_oom_start,
-		.obj_end = bpfport_obj_oom_end,
-		.print = oom_print,
-		.types = { BPFPORT_EV_OOM },
-		.event_size = sizeof(struct oom_event),
-	},
-};
-const size_t probe_cnt = ARRAY_SIZE(probe_table);
-
-const struct probe_desc *probe_by_event_type(uint16_t type)
+/* The probe whose events have this type, and that type's row. */
+static const struct probe_desc *event_type_find(uint16_t type,
+						const struct probe_event_type **et)
 {
 	size_t i, j;
 
-	for (i = 0; i < probe_cnt; i++)
-		for (j = 0; j < ARRAY_SIZE(probe_table[i].types); j++)
-			if (type && probe_table[i].types[j] == type)
-				return &probe_table[i];
+	for (i = 0; type && i < probe_cnt; i++)
+		for (j = 0; j < ARRAY_SIZE(probe_table[i]->events); j++)
+			if (probe_table[i]->events[j].type == type) {
+				if (et)
+					*et = &probe_table[i]->events[j];
+				return probe_table[i];
+			}
 	return NULL;
+}
+
+const struct probe_desc *probe_by_event_type(uint16_t type)
+{
+	return event_type_find(type, NULL);
 }
 
 int probe_list_parse(const char *list, uint32_t *mask)
@@ -84,8 +42,8 @@ int probe_list_parse(const char *list, uint32_t *mask)
 		size_t n = strcspn(p, ","), i;
 
 		for (i = 0; i < probe_cnt; i++)
-			if (strlen(probe_table[i].name) == n &&
-			    !strncmp(probe_table[i].name, p, n))
+			if (strlen(probe_table[i]->name) == n &&
+			    !strncmp(probe_table[i]->name, p, n))
 				break;
 		if (i == probe_cnt)
 			return bp_err(EINVAL,
@@ -114,33 +72,26 @@ int event_validate(const void *data, size_t size)
 	return 0;
 }
 
-static const char *event_type_name(uint16_t type)
-{
-	switch (type) {
-	case BPFPORT_EV_EXEC: return "exec";
-	case BPFPORT_EV_FORK: return "fork";
-	case BPFPORT_EV_EXIT: return "exit";
-	default: return probe_by_event_type(type)->name;
-	}
-}
-
 int bpfport_event__fprint(FILE *out, const void *data, size_t size,
 			  enum bpfport_format fmt)
 {
 	const struct bpfport_ev_hdr *h = data;
+	const struct probe_event_type *et = NULL;
+	const struct probe_desc *d;
 	struct jw jw;
 
 	if (event_validate(data, size))
 		return -EINVAL;
+	d = event_type_find(h->type, &et);	/* validated: found */
 	jw_init(&jw, out, fmt == BPFPORT_FORMAT_TEXT, false);
 	if (jw.text) /* text: the type first, bare */
-		fprintf(out, "%s ", event_type_name(h->type));
+		fprintf(out, "%s ", et->name);
 	jw_start_object(&jw);
 	if (!jw.text)
-		jw_kv_str(&jw, "type", event_type_name(h->type));
+		jw_kv_str(&jw, "type", et->name);
 	jw_kv_uint(&jw, "ts_ns", h->ts_ns);
 	jw_kv_uint(&jw, "pid", h->pid);
-	probe_by_event_type(h->type)->print(&jw, data, size);
+	d->print(&jw, data, size);
 	jw_end_object(&jw);
 	return 0;
 }

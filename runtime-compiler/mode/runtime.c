@@ -20,16 +20,6 @@
 #include "rtcache.h"
 #include "tpformat.h"
 
-
-/* Tracepoint records the probes read, generated from tracefs. */
-static const struct {
-	const char *cat, *event;
-} tp_records[] = {
-	{ "sched", "sched_process_exec" },
-	{ "sched", "sched_process_fork" },
-	{ "sock", "inet_sock_set_state" },
-};
-
 void runtime_objs_free(struct runtime_objs *ro)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ro->obj); i++) {
@@ -39,11 +29,46 @@ void runtime_objs_free(struct runtime_objs *ro)
 	ro->active = false;
 }
 
-/* bpfport_tp.h: one struct per tracepoint this kernel has. */
+/* Appends one record, struct trace_event_raw_<event>, for "cat/event";
+ * a tracepoint this kernel lacks is left out (that probe's compile will
+ * say so). */
+static int tp_record_add(const char *tracefs, const char *rec, char **text,
+			 size_t *len)
+{
+	const char *slash = strchr(rec, '/');
+	char cat[64], name[128], *c = NULL, why[256];
+	char *n;
+	size_t cl;
+
+	if (!slash || slash - rec >= (long)sizeof(cat))
+		return 0;
+	snprintf(cat, sizeof(cat), "%.*s", (int)(slash - rec), rec);
+	snprintf(name, sizeof(name), "trace_event_raw_%s", slash + 1);
+	if (tpformat_struct(tracefs, cat, slash + 1, name, &c, why, sizeof(why))) {
+		pr_debug("runtime: no record for %s: %s\n", slash + 1, why);
+		return 0;
+	}
+	cl = strlen(c);
+	n = realloc(*text, *len + cl + 2);
+	if (!n) {
+		free(c);
+		return -ENOMEM;
+	}
+	*text = n;
+	memcpy(n + *len, c, cl);
+	n[*len + cl] = '\n';
+	n[*len + cl + 1] = '\0';
+	*len += cl + 1;
+	free(c);
+	return 0;
+}
+
+/* bpfport_tp.h: one struct per tracepoint record a probe reads (its
+ * descriptor's tp_records) that this kernel has. */
 static int gen_tp_header(char **out, char *err, size_t errlen)
 {
 	const char *tracefs = tracefs_path();
-	size_t len = 0, i;
+	size_t len = 0, i, j;
 	char *text = NULL;
 
 	if (!tracefs) {
@@ -54,31 +79,14 @@ static int gen_tp_header(char **out, char *err, size_t errlen)
 	if (!text)
 		return -ENOMEM;
 	len = strlen(text);
-	for (i = 0; i < ARRAY_SIZE(tp_records); i++) {
-		char name[128], *c = NULL, why[256];
-		char *n;
-		size_t cl;
-
-		snprintf(name, sizeof(name), "trace_event_raw_%s", tp_records[i].event);
-		if (tpformat_struct(tracefs, tp_records[i].cat, tp_records[i].event,
-				    name, &c, why, sizeof(why))) {
-			pr_debug("runtime: no record for %s: %s\n", tp_records[i].event, why);
-			continue;	/* that probe's compile will say so */
-		}
-		cl = strlen(c);
-		n = realloc(text, len + cl + 2);
-		if (!n) {
-			free(c);
-			free(text);
-			return -ENOMEM;
-		}
-		text = n;
-		memcpy(text + len, c, cl);
-		text[len + cl] = '\n';
-		text[len + cl + 1] = '\0';
-		len += cl + 1;
-		free(c);
-	}
+	for (i = 0; i < probe_cnt; i++)
+		for (j = 0; j < ARRAY_SIZE(probe_table[i]->tp_records) &&
+			    probe_table[i]->tp_records[j]; j++)
+			if (tp_record_add(tracefs, probe_table[i]->tp_records[j],
+					  &text, &len)) {
+				free(text);
+				return -ENOMEM;
+			}
 	*out = text;
 	return 0;
 }
@@ -228,7 +236,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 
 		if (!(mask & (1u << i)))
 			continue;
-		snprintf(main_file, sizeof(main_file), "%s.bpf.c", probe_table[i].name);
+		snprintf(main_file, sizeof(main_file), "%s.bpf.c", probe_table[i]->name);
 		flags[2] = main_file;
 		rtcache_key(&kp, key, sizeof(key));
 		ret = rtcache_get(dirfd, key, &ro->obj[i], &ro->size[i], err, sizeof(err));
@@ -239,7 +247,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		}
 		if (ret == -EBADMSG)
 			pr_warn("runtime: cache entry for %s is corrupt, compiling again: %s\n",
-				probe_table[i].name, err);
+				probe_table[i]->name, err);
 		ro->all_cached = false;
 		/* no separate plugin check: that would load LLVM in one more
 		 * child; the compile itself says -RTC_ERR_NO_PLUGIN */
@@ -254,7 +262,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 
 			ret = rtc_compile(&ropts, &ro->obj[i], &ro->size[i], &diag);
 		}
-		if (ret && probe_table[i].optional) {
+		if (ret && probe_table[i]->optional) {
 			/* an optional probe that does not compile here is
 			 * recorded as missing, like one that cannot attach */
 			char line[512];

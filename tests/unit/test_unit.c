@@ -18,6 +18,9 @@
 #include "tcp/tcp.h"
 #include "check.h"
 
+/* bpf/tcp/tcp.c, user side only */
+const char *tcp_state_name(unsigned int state);
+
 static const char *fixtures;
 
 static char *fixture(const char *name)
@@ -378,6 +381,32 @@ static void test_decode(void)
 	CHECK(strstr(s, "\"comm\":\"stress\",\"victim_pid\":4,\"victim_comm\":\"hog\",\"pages\":1000}"));
 }
 
+/* ---- the probe table, as generated from BPFPORT_PROBES ---- */
+static void test_probes(void)
+{
+	size_t i, j, k, l;
+
+	CHECK(probe_cnt > 0);
+	for (i = 0; i < probe_cnt; i++) {
+		const struct probe_desc *d = probe_table[i];
+
+		CHECK(d->name && d->summary && d->print);
+		CHECK(d->obj_end > d->obj_start);
+		CHECK(d->event_size >= sizeof(struct bpfport_ev_hdr));
+		CHECK(d->events[0].type);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(probe_table[j]->name, d->name));
+		/* an event type is one probe's: no other probe has it */
+		for (k = 0; k < ARRAY_SIZE(d->events) && d->events[k].type; k++) {
+			CHECK(d->events[k].name);
+			CHECK(probe_by_event_type(d->events[k].type) == d);
+			for (j = 0; j < probe_cnt; j++)
+				for (l = 0; j != i && l < ARRAY_SIZE(d->events); l++)
+					CHECK(probe_table[j]->events[l].type != d->events[k].type);
+		}
+	}
+}
+
 /* bp_opts_complete(): libbpf's OPTS_VALID rules, enums checked before
  * anything happens, and option > environment > default for every setting */
 static void test_opts(void)
@@ -471,6 +500,7 @@ int main(int argc, char **argv)
 		{ "json", test_json }, { "args", test_args },
 		{ "osrelease", test_osrelease }, { "kconfig", test_kconfig },
 		{ "decode", test_decode }, { "opts", test_opts },
+		{ "probes", test_probes },
 	};
 	size_t i;
 	int ran = 0;
