@@ -7,13 +7,15 @@
 #include <string.h>
 
 #include "args.h"
+#include "internal.h"
 
-const char run_usage[] =
+/* %s: the probe names, from the probe table (run_usage_print()) */
+static const char run_usage[] =
 "Usage: bpfport run [OPTIONS]\n"
 "Load the probes in the best mode this kernel allows and print their events,\n"
 "one per line, until SIGINT/SIGTERM or --duration.\n"
 "\n"
-"  -p, --probes LIST     comma-separated: exec,open,tcp,oom (default: all)\n"
+"  -p, --probes LIST     comma-separated: %s (default: all)\n"
 "  -m, --mode MODE       auto|core|core-btfhub|runtime (default: auto)\n"
 "      --btf FILE        external BTF for this kernel (raw .btf or btfhub .btf.tar.xz)\n"
 "      --btf-archive DIR btfhub-archive directory to look this kernel up in\n"
@@ -32,6 +34,13 @@ const char run_usage[] =
 "  bpfport run -p exec,tcp -f text     # two probes, human-readable\n"
 "  bpfport run -d 10 -o perfbuf        # ten seconds over the perf buffer\n"
 "  bpfport run --btf-archive /srv/btfhub-archive   # kernels without native BTF\n";
+
+void run_usage_print(FILE *out)
+{
+	char names[256];
+
+	fprintf(out, run_usage, probe_names(names, sizeof(names)));
+}
 
 const char fleet_usage[] =
 "Usage: bpfport fleet DIR [--json|--csv] [--probes LIST]\n"

@@ -77,7 +77,7 @@ int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 
 extern const char compile_usage[];
 extern const char fleet_usage[];
-extern const char run_usage[];
+void run_usage_print(FILE *out);	/* names the probes of the table */
 extern const char check_usage[];
 
 #endif

@@ -53,7 +53,7 @@ int do_run(int argc, char **argv)
 
 	switch (run_args_parse(argc, argv, &a, err, sizeof(err))) {
 	case ARGS_HELP:
-		fputs(run_usage, stdout);
+		run_usage_print(stdout);
 		return 0;
 	case ARGS_ERROR:
 		cli_error("%s", err);

@@ -186,6 +186,8 @@ struct probe_desc {
 extern const struct probe_desc *const probe_table[];
 extern const size_t probe_cnt;
 const struct probe_desc *probe_by_event_type(uint16_t type);
+/* "exec,open,tcp,oom": every probe's name, in table order, into buf */
+const char *probe_names(char *buf, size_t len);
 /* "exec,open" -> bitmask over probe_table; 0 or -EINVAL naming the bad one */
 int probe_list_parse(const char *list, uint32_t *mask);
 

@@ -3,6 +3,7 @@
  * The rows are in bpf/<name>/<name>.c; the table is generated from the
  * list (CMakeLists.txt BPFPORT_PROBES). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -29,9 +30,21 @@ const struct probe_desc *probe_by_event_type(uint16_t type)
 	return event_type_find(type, NULL);
 }
 
+const char *probe_names(char *buf, size_t len)
+{
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < probe_cnt && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+				probe_table[i]->name);
+	return buf;
+}
+
 int probe_list_parse(const char *list, uint32_t *mask)
 {
 	const char *p = list;
+	char names[256];
 
 	*mask = 0;
 	if (!list || !strcmp(list, "all")) {
@@ -47,15 +60,17 @@ int probe_list_parse(const char *list, uint32_t *mask)
 				break;
 		if (i == probe_cnt)
 			return bp_err(EINVAL,
-				      "unknown probe '%.*s': choose from exec,open,tcp,oom",
-				      (int)(n > 64 ? 64 : n), p);
+				      "unknown probe '%.*s': choose from %s",
+				      (int)(n > 64 ? 64 : n), p,
+				      probe_names(names, sizeof(names)));
 		*mask |= 1u << i;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
 	if (!*mask)
-		return bp_err(EINVAL, "empty probe list: choose from exec,open,tcp,oom");
+		return bp_err(EINVAL, "empty probe list: choose from %s",
+			      probe_names(names, sizeof(names)));
 	return 0;
 }
 
