@@ -12,6 +12,13 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The most probes the table (BPFPORT_PROBES) may hold: the one limit. The
+ * per-probe arrays (struct bpfport, struct runtime_objs) are this long, a
+ * probe mask (uint32_t) has a bit for each, and the generated table is
+ * checked against it at build time. */
+#define BP_MAX_PROBES 8
+_Static_assert(BP_MAX_PROBES <= 32, "a probe mask is a uint32_t");
+
 /* ---- messages ---- */
 void bp_pr(enum bpfport_print_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -12,8 +12,6 @@
 
 #include "internal.h"
 
-#define MAX_PROBES 8
-
 struct bpfport {
 	uint32_t mask;
 	bool dry_run;
@@ -29,9 +27,9 @@ struct bpfport {
 	enum bpfport_output output;
 	const char *output_reason;
 
-	struct probe_status st[MAX_PROBES];
-	struct bpf_object *objs[MAX_PROBES];
-	struct bpf_link *links[MAX_PROBES][BP_MAX_PROGS];
+	struct probe_status st[BP_MAX_PROBES];
+	struct bpf_object *objs[BP_MAX_PROBES];
+	struct bpf_link *links[BP_MAX_PROBES][BP_MAX_PROGS];
 
 	int events_fd;
 	int drops_fd;

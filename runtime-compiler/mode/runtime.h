@@ -16,12 +16,13 @@
 
 struct bpfport_opts;
 
+/* by probe_table index (BP_MAX_PROBES: internal.h) */
 struct runtime_objs {
-	void *obj[8];			/* by probe_table index */
-	size_t size[8];
-	bool from_cache[8];
-	const char *skip_reason[8];	/* optional probe not compiled */
-	char skip_detail[8][640];
+	void *obj[BP_MAX_PROBES];
+	size_t size[BP_MAX_PROBES];
+	bool from_cache[BP_MAX_PROBES];
+	const char *skip_reason[BP_MAX_PROBES];	/* optional probe not compiled */
+	char skip_detail[BP_MAX_PROBES][640];
 	bool active;			/* these objects replace the CO-RE ones */
 	bool any_cached, all_cached;
 	char headers[4096];
