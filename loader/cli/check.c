@@ -202,18 +202,18 @@ static void gather(struct report *r, const struct check_args *a)
 	{
 		const struct probe_status *st;
 		size_t n = bpfport__probe_status(r->bp, &st);
+		struct probe_verdict v;
 
 		for (i = 0; i < n; i++) {
 			if (!st[i].selected || st[i].desc->optional)
 				continue;
-			for (size_t k = 0; k < st[i].prog_cnt; k++)
-				if (!st[i].progs[k].attachable) {
-					r->reason = st[i].progs[k].reason;
-					snprintf(r->dry_err, sizeof(r->dry_err),
-						 "probe %s: %s", st[i].desc->name,
-						 st[i].progs[k].detail);
-					return;
-				}
+			probe_verdict(&st[i], NULL, &v);
+			if (!v.ok) {
+				r->reason = v.reason;
+				snprintf(r->dry_err, sizeof(r->dry_err), "probe %s: %s",
+					 st[i].desc->name, v.detail);
+				return;
+			}
 		}
 	}
 	r->ok = true;
@@ -231,13 +231,6 @@ static void gather(struct report *r, const struct check_args *a)
 static const char *tri(int v)
 {
 	return v == 1 ? "yes" : v == 0 ? "no" : v == -EPERM ? "unknown (needs root)" : "error";
-}
-
-static void probe_usable(const struct probe_status *p, bool *usable)
-{
-	*usable = p->loaded;
-	for (size_t k = 0; k < p->prog_cnt; k++)
-		*usable &= p->progs[k].attachable;
 }
 
 static void print_json(const struct report *r, bool pretty)
@@ -329,11 +322,11 @@ static void print_json(const struct report *r, bool pretty)
 
 		for (i = 0; i < n; i++) {
 			const struct probe_status *p = &st[i];
-			bool usable;
+			struct probe_verdict v;
 
 			if (!p->selected)
 				continue;
-			probe_usable(p, &usable);
+			probe_verdict(p, NULL, &v);
 			jw_start_object(&jw);
 			jw_kv_str(&jw, "name", p->desc->name);
 			jw_kv_bool(&jw, "optional", p->desc->optional);
@@ -341,7 +334,7 @@ static void print_json(const struct report *r, bool pretty)
 			jw_kv_str_or_null(&jw, "reason", p->loaded ? NULL :
 					  p->reason ? p->reason : R_LOAD_FAILED);
 			jw_kv_str(&jw, "detail", p->loaded ? "" : p->detail);
-			jw_kv_bool(&jw, "usable", usable);
+			jw_kv_bool(&jw, "usable", v.ok);
 			jw_key(&jw, "programs");
 			jw_start_array(&jw);
 			for (size_t k = 0; k < p->prog_cnt; k++) {
@@ -484,13 +477,13 @@ static void print_text(const struct report *r)
 		printf("Probes (dry-run load, no attach)\n");
 		for (i = 0; i < n; i++) {
 			const struct probe_status *p = &st[i];
-			bool usable;
+			struct probe_verdict v;
 
 			if (!p->selected)
 				continue;
-			probe_usable(p, &usable);
+			probe_verdict(p, NULL, &v);
 			printf("  %-6s %s%s: load %s%s%s\n", p->desc->name,
-			       usable ? "usable" : "NOT usable",
+			       v.ok ? "usable" : "NOT usable",
 			       p->desc->optional ? " (optional)" : "",
 			       p->loaded ? "ok" : p->reason,
 			       p->loaded ? "" : ": ", p->loaded ? "" : p->detail);
@@ -588,6 +581,7 @@ int do_check(int argc, char **argv)
 	else
 		print_text(&r);
 	bpfport__destroy(r.bp);
+	target_facts_free(&r.target);
 	return r.ok ? 0 : 1;
 fail:
 	report_error(a.json, err);

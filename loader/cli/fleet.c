@@ -16,45 +16,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
-
 #include "internal.h"
 #include "args.h"
 #include "btfhub.h"
 #include "cli.h"
-
-int target_facts_read(const char *path, struct target_facts *f, char *err,
-		      size_t len)
-{
-	struct btf *btf;
-	void *data = NULL;
-	size_t size = 0;
-	int ret;
-
-	memset(f, 0, sizeof(*f));
-	snprintf(f->path, sizeof(f->path), "%s", path);
-	ret = btfhub_read_file(path, &data, &size, err, len);
-	if (ret)
-		return ret;
-	btf = btf__new(data, size);
-	free(data);
-	if (!btf) {
-		snprintf(err, len, "%s: not a BTF libbpf can parse (%s)", path,
-			 strerror(errno));
-		return -EINVAL;
-	}
-	f->arch = btf_arch_guess(btf);
-	f->ringbuf = btf__find_by_name_kind(btf, "bpf_ringbuf", BTF_KIND_STRUCT) > 0;
-	f->oom_kill_process =
-		btf__find_by_name_kind(btf, "oom_kill_process", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	if (!f->ringbuf)
-		snprintf(f->notes[f->note_cnt++], sizeof(f->notes[0]),
-			 "no BPF ring buffer (kernel < 5.8): the perf buffer will be used");
-	snprintf(f->notes[f->note_cnt++], sizeof(f->notes[0]),
-		 "external BTF: this kernel runs in mode core-btfhub with this BTF");
-	return 0;
-}
 
 /* ---- the archive tree ---- */
 
@@ -115,52 +80,6 @@ static int kfile_cmp(const void *a, const void *b)
 }
 
 /* ---- one kernel ---- */
-
-struct verdict {
-	const char *word;	/* ok / needs-runtime-compile / unsupported */
-	char detail[512];
-};
-
-static void probe_verdict(const struct probe_status *p,
-			  const struct target_facts *f, struct verdict *v)
-{
-	size_t k, q;
-
-	v->word = "ok";
-	v->detail[0] = '\0';
-	for (k = 0; k < p->prog_cnt; k++) {
-		const struct prog_status *ps = &p->progs[k];
-
-		if (!strncmp(ps->section, "kprobe/", 7) && !f->oom_kill_process &&
-		    !strcmp(ps->section + 7, "oom_kill_process")) {
-			v->word = "unsupported";
-			snprintf(v->detail, sizeof(v->detail),
-				 "%s: function not in this kernel", ps->section + 7);
-			return;
-		}
-		for (q = 0; q < ps->relo_cnt; q++) {
-			const struct relo_status *r = &ps->relos[q];
-
-			if (!r->failed)
-				continue;
-			if (strstr(r->spec, "trace_event_raw_")) {
-				v->word = "unsupported";
-				snprintf(v->detail, sizeof(v->detail),
-					 "%s: tracepoint record missing (%s)",
-					 ps->section, r->spec);
-				return;
-			}
-			v->word = "needs-runtime-compile";
-			snprintf(v->detail, sizeof(v->detail), "%s: %s not in this kernel",
-				 ps->name, r->spec);
-		}
-	}
-	if (!strcmp(v->word, "ok") && !p->loaded) {
-		v->word = "needs-runtime-compile";
-		snprintf(v->detail, sizeof(v->detail), "%s: %s",
-			 p->reason ? p->reason : R_LOAD_FAILED, p->detail);
-	}
-}
 
 static void json_relocs(struct jw *jw, const struct probe_status *p)
 {
@@ -270,6 +189,7 @@ int do_fleet(int argc, char **argv)
 		bp = bpfport__open(&opts);
 		if (!bp) {
 			cli_error("%s: %s", key, bpfport_errmsg());
+			target_facts_free(&f);
 			free(files);
 			return 1;
 		}
@@ -294,12 +214,12 @@ int do_fleet(int argc, char **argv)
 			printf("%-*s", width, key);
 		}
 		for (j = 0; j < probe_cnt; j++) {
-			struct verdict v;
+			struct probe_verdict v;
 
 			if (!st[j].selected)
 				continue;
 			probe_verdict(&st[j], &f, &v);
-			if (strcmp(v.word, "ok") && !probe_table[j]->optional)
+			if (!v.ok && !probe_table[j]->optional)
 				all_ok = false;
 			if (a.json) {
 				jw_key(&jw, probe_table[j]->name);
@@ -323,7 +243,7 @@ int do_fleet(int argc, char **argv)
 			printf("  %s%s\n", f.arch ? f.arch : "arch?",
 			       f.ringbuf ? "" : ", no ringbuf: perfbuf");
 			for (j = 0; j < probe_cnt; j++) {
-				struct verdict v;
+				struct probe_verdict v;
 
 				if (!st[j].selected)
 					continue;
@@ -333,6 +253,7 @@ int do_fleet(int argc, char **argv)
 			}
 		}
 		bpfport__destroy(bp);
+		target_facts_free(&f);
 	}
 	if (a.json) {
 		jw_end_array(&jw);

@@ -206,6 +206,10 @@ int event_validate(const void *data, size_t size);
 
 #define BP_MAX_RELOS 24
 
+/* Tracepoint context structs are named BP_TP_RECORD "<event>", in CO-RE
+ * (compat.bpf.h) as in the records the runtime build generates. */
+#define BP_TP_RECORD "trace_event_raw_"
+
 /* One CO-RE relocation as libbpf resolved it (parsed from its log). */
 struct relo_status {
 	int idx;
@@ -214,6 +218,8 @@ struct relo_status {
 	long long target;	/* target offset (byte_off) or value */
 	bool ok;		/* instruction patched */
 	bool failed;		/* poisoned: the target has no such field */
+	bool tp_record;		/* of a tracepoint record (BP_TP_RECORD): when
+				 * it fails, the tracepoint is not there */
 };
 
 struct prog_status {

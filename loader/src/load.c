@@ -173,6 +173,7 @@ static void relos_parse(struct probe_status *st)
 					 (int)(end - sp - 2), sp + 2);
 			else
 				snprintf(r->spec, sizeof(r->spec), "%.*s", (int)eol, rest);
+			r->tp_record = strstr(r->spec, BP_TP_RECORD) != NULL;
 		} else if (!strncmp(rest, "matching candidate #", 20) && !r->has_target) {
 			const char *o = strstr(rest, "@ offset ");
 

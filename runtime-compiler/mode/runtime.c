@@ -43,7 +43,7 @@ static int tp_record_add(const char *tracefs, const char *rec, char **text,
 	if (!slash || slash - rec >= (long)sizeof(cat))
 		return 0;
 	snprintf(cat, sizeof(cat), "%.*s", (int)(slash - rec), rec);
-	snprintf(name, sizeof(name), "trace_event_raw_%s", slash + 1);
+	snprintf(name, sizeof(name), BP_TP_RECORD "%s", slash + 1);
 	if (tpformat_struct(tracefs, cat, slash + 1, name, &c, why, sizeof(why))) {
 		pr_debug("runtime: no record for %s: %s\n", slash + 1, why);
 		return 0;
