@@ -338,6 +338,93 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 	return ARGS_OK;
 }
 
+const char btf_usage[] =
+"Usage: bpfport btf list [--json]            the minimized kernel BTFs embedded in bpfport\n"
+"       bpfport btf extract [-o|--out FILE] [--os-release FILE]\n"
+"                                            write this host's one (default <release>.btf)\n";
+
+const char cache_usage[] =
+"Usage: bpfport cache list [--json] [--cache-dir DIR]   the runtime mode's compiled objects\n"
+"       bpfport cache clear [--cache-dir DIR]\n"
+"The cache dir: --cache-dir, else $BPFPORT_CACHE_DIR, else /var/cache/bpfport.\n";
+
+/* SUB [options]: the subcommand first, then its options (getopt from the
+ * second word); @subs are the subcommands, @opts the options they take. */
+static int sub_args_parse(int argc, char **argv, struct sub_args *a,
+			  const char *cmd, const char *const *subs,
+			  const struct option *lo, const char *so, char *err,
+			  size_t len)
+{
+	size_t i;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 2) {
+		snprintf(err, len, "%s needs a subcommand (see 'bpfport %s --help')", cmd, cmd);
+		return ARGS_ERROR;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return ARGS_HELP;
+	for (i = 0; subs[i] && strcmp(argv[1], subs[i]); i++)
+		;
+	if (!subs[i]) {
+		snprintf(err, len, "unknown %s subcommand '%s' (see 'bpfport %s --help')",
+			 cmd, argv[1], cmd);
+		return ARGS_ERROR;
+	}
+	a->sub = subs[i];
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, so, lo, NULL)) != -1) {
+		switch (c) {
+		case 'j': a->json = true; break;
+		case 'o': a->out = optarg; break;
+		case OPT_OS_RELEASE: a->os_release = optarg; break;
+		case OPT_CACHE_DIR: a->cache_dir = optarg; break;
+		case 'h': return ARGS_HELP;
+		default: return bad_option(argv + 1, c, cmd, err, len);
+		}
+	}
+	if (a->json && strcmp(a->sub, "list")) {
+		snprintf(err, len, "--json is for '%s list'", cmd);
+		return ARGS_ERROR;
+	}
+	if (a->out && strcmp(a->sub, "extract")) {
+		snprintf(err, len, "-o is for '%s extract'", cmd);
+		return ARGS_ERROR;
+	}
+	return no_operands(argc - 1, argv + 1, cmd, err, len);
+}
+
+int btf_args_parse(int argc, char **argv, struct sub_args *a, char *err,
+		   size_t len)
+{
+	static const char *const subs[] = { "list", "extract", NULL };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "os-release", required_argument, NULL, OPT_OS_RELEASE },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+
+	return sub_args_parse(argc, argv, a, "btf", subs, lo, ":jo:h", err, len);
+}
+
+int cache_args_parse(int argc, char **argv, struct sub_args *a, char *err,
+		     size_t len)
+{
+	static const char *const subs[] = { "list", "clear", NULL };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+
+	return sub_args_parse(argc, argv, a, "cache", subs, lo, ":jh", err, len);
+}
+
 const char compile_usage[] =
 "Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o|--out OUT\n"
 "Compile the probes against kernel headers (runtime mode) without loading them:\n"

@@ -75,6 +75,23 @@ struct compile_args {
 int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 		       size_t len);
 
+/* bpfport btf list [--json] | extract [-o FILE] [--os-release FILE]
+ * bpfport cache list [--json] | clear [--cache-dir DIR] */
+struct sub_args {
+	const char *sub;		/* "list", "extract", "clear" */
+	bool json;			/* list --json */
+	const char *out;		/* btf extract -o */
+	const char *os_release;		/* btf extract --os-release */
+	const char *cache_dir;		/* cache --cache-dir */
+};
+
+int btf_args_parse(int argc, char **argv, struct sub_args *a, char *err,
+		   size_t len);
+int cache_args_parse(int argc, char **argv, struct sub_args *a, char *err,
+		     size_t len);
+
+extern const char btf_usage[];
+extern const char cache_usage[];
 extern const char compile_usage[];
 extern const char fleet_usage[];
 void run_usage_print(FILE *out);	/* names the probes of the table */

@@ -185,6 +185,14 @@ def test_fleet(args):
     p = bp(args, "fleet", args.shared_archive)
     check(sum(1 for l in p.stdout.splitlines() if l.startswith(("amzn/", "ubuntu/", "centos/", "bclinux/"))) == 5,
           "text table: %s" % p.stdout)
+    # the build embedded the same archive, minimized: btf list, text and JSON
+    p = bp(args, "btf", "list", "--json")
+    emb = json.loads(p.stdout)
+    check(p.returncode == 0 and sorted(e["key"] for e in emb) == sorted(kernels)
+          and all(0 < e["size"] < 100000 for e in emb),
+          "btf list --json: %r (fleet saw %s)" % (p.stdout[:300], sorted(kernels)))
+    p = bp(args, "btf", "list")
+    check(p.stdout.startswith("%d kernel BTFs embedded" % len(emb)), "btf list: %r" % p.stdout[:200])
 
 
 def main():
