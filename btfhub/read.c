@@ -6,19 +6,17 @@
  * the same, so that we accept exactly what `tar x` would unpack safely.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <lzma.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <bpf/btf.h>
 
 #include "btfhub_internal.h"
+#include "util/fsio.h"
 
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */
@@ -438,58 +436,29 @@ int btfhub_read_mem(const void *mem, size_t len, const char *name, void **data,
 int btfhub_read_file(const char *path, void **data, size_t *size, char *err,
 		     size_t errlen)
 {
-	unsigned char *buf;
-	struct stat st;
-	size_t n = 0;
-	int fd, e;
+	void *buf;
+	size_t n;
+	int ret;
 
 	if (!path || !data || !size)
 		return fail(-EINVAL, "btfhub_read_file: NULL argument");
 	*data = NULL;
 	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		e = errno;
-		if (e == ENOENT)
-			return fail(-ENOENT, "%s: no such file: give the path of the kernel's "
-				    ".btf or .btf.tar.xz", path);
-		return fail(-e, "%s: cannot open: %s", path, strerror(e));
+	ret = fsio_read_file(path, BTFHUB_MAX_SIZE, &buf, &n);
+	switch (ret) {
+	case 0:
+		return read_owned(buf, n, path, data, size, err, errlen);
+	case -ENOENT:
+		return fail(ret, "%s: no such file: give the path of the kernel's .btf or "
+			    ".btf.tar.xz", path);
+	case -EISDIR:
+	case -EINVAL:
+		return fail(ret, "%s: not a regular file: give a .btf or .btf.tar.xz file",
+			    path);
+	case -EFBIG:
+		return fail(ret, "%s: over the %u MiB limit: not a kernel BTF", path,
+			    BTFHUB_MAX_SIZE >> 20);
+	default:
+		return fail(ret, "%s: cannot read: %s", path, strerror(-ret));
 	}
-	if (fstat(fd, &st)) {
-		e = errno;
-		close(fd);
-		return fail(-e, "%s: %s", path, strerror(e));
-	}
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, "%s: not a regular "
-			    "file: give a .btf or .btf.tar.xz file", path);
-	}
-	if (st.st_size > BTFHUB_MAX_SIZE) {
-		close(fd);
-		return fail(-EFBIG, "%s: %lld bytes, over the %u MiB limit: not a kernel BTF",
-			    path, (long long)st.st_size, BTFHUB_MAX_SIZE >> 20);
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return fail(-ENOMEM, "%s: out of memory", path);
-	}
-	while (n < (size_t)st.st_size) {	/* a file that shrinks: what is there */
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			e = errno;
-			free(buf);
-			close(fd);
-			return fail(-e, "%s: read: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	return read_owned(buf, n, path, data, size, err, errlen);
 }

@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "btfhub.h"
+#include "util/fsio.h"
 
 const char *btf_src_kind_name(enum btf_src_kind kind)
 {
@@ -93,8 +94,7 @@ static int blob_to_src(void *data, size_t size, bool any_arch,
 {
 	const char *arch;
 	struct btf *btf;
-	size_t off = 0;
-	int fd;
+	int fd, ret;
 
 	btf = btf__new(data, size);
 	if (!btf) {
@@ -120,18 +120,12 @@ static int blob_to_src(void *data, size_t size, bool any_arch,
 		snprintf(detail, dlen, "memfd_create: %s", strerror(errno));
 		return -errno;
 	}
-	while (off < size) {
-		ssize_t n = write(fd, (char *)data + off, size - off);
-
-		if (n < 0) {
-			int err = errno;
-
-			close(fd);
-			*reason = R_LOAD_FAILED;
-			snprintf(detail, dlen, "memfd write: %s", strerror(err));
-			return -err;
-		}
-		off += n;
+	ret = fsio_write_all(fd, data, size);
+	if (ret) {
+		close(fd);
+		*reason = R_LOAD_FAILED;
+		snprintf(detail, dlen, "memfd write: %s", strerror(-ret));
+		return ret;
 	}
 	s->memfd = fd;
 	s->custom = true;

@@ -13,17 +13,16 @@
 #include "args.h"
 #include "cli.h"
 #include "rtcache.h"
+#include "util/fsio.h"
 
 static int write_file(const char *path, const void *data, size_t size)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	ssize_t n;
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, data, size);
-	err = n < 0 ? -errno : n != (ssize_t)size ? -EIO : 0;
+	err = fsio_write_all(fd, data, size);
 	if (close(fd) && !err)
 		err = -errno;
 	return err;

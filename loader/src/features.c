@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "util/fsio.h"
 
 static int probe_bpf_syscall(void)
 {
@@ -110,8 +111,7 @@ int btf_file_check(const char *path, char *buf, size_t len)
 {
 	struct btf_header h;
 	struct stat st;
-	ssize_t n;
-	int fd;
+	int n, fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -120,11 +120,11 @@ int btf_file_check(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%s: %s", path, strerror(err));
 		return -err;
 	}
-	n = read(fd, &h, sizeof(h));
+	n = fsio_read_full(fd, &h, sizeof(h));
 	if (fstat(fd, &st))
 		st.st_size = 0;
 	close(fd);
-	if (n < (ssize_t)sizeof(h) || h.magic != BTF_MAGIC) {
+	if (n || h.magic != BTF_MAGIC) {
 		snprintf(buf, len, "%s: not a BTF file (bad magic or too short)",
 			 path);
 		return -EINVAL;

@@ -32,6 +32,7 @@
 
 #include "internal.h"
 #include "kheaders.h"
+#include "util/fsio.h"
 
 #define MAX_SYMLINK_HOPS	40
 #define TAR_MAX_BYTES		(1ULL << 30)	/* of file data */
@@ -65,27 +66,6 @@ static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "" for the host; else the root directory, without a trailing slash */
-static const char *sysroot(void)
-{
-	static char root[PATH_MAX];
-	const char *env = getenv(KHEADERS_SYSROOT_ENV);
-	size_t n;
-
-	if (!env || !*env)
-		return "";
-	n = strlen(env);
-	while (n > 1 && env[n - 1] == '/')
-		n--;
-	if (n == 1 && env[0] == '/')
-		return "";
-	if (n >= sizeof(root))
-		return "";
-	memcpy(root, env, n);
-	root[n] = '\0';
-	return root;
-}
-
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -106,33 +86,6 @@ static bool join(char *out, size_t len, const char *a, const char *b)
 	int n = snprintf(out, len, "%s/%s", a, b);
 
 	return n >= 0 && (size_t)n < len;
-}
-
-/* Reads at most len-1 bytes of a small file; NUL-terminated. */
-static int read_small(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		n = read(fd, buf + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			n = -errno;
-			close(fd);
-			return n;
-		}
-		if (!n)
-			break;
-		got += n;
-	}
-	buf[got] = '\0';
-	close(fd);
-	return (int)got;
 }
 
 /*
@@ -348,7 +301,7 @@ void kheaders_package_hint(const char *release, char *buf, size_t len)
 		"ol", "rocky", "almalinux", NULL };
 	static const char *const suse[] = { "suse", "opensuse", "sles", NULL };
 	static const char *const arch[] = { "arch", NULL };
-	const char *root = sysroot(), *env = getenv("BPFPORT_OS_RELEASE");
+	const char *root = fsio_sysroot(), *env = getenv("BPFPORT_OS_RELEASE");
 	struct os_release os = {};
 	char path[PATH_MAX + 32];
 	struct utsname u;
@@ -397,7 +350,7 @@ static bool makefile_common(const char *dir, char *out, size_t len)
 {
 	char mk[PATH_MAX], text[4096], *line, *save = NULL;
 
-	if (!join(mk, sizeof(mk), dir, "Makefile") || read_small(mk, text, sizeof(text)) <= 0)
+	if (!join(mk, sizeof(mk), dir, "Makefile") || fsio_read_small(mk, text, sizeof(text)) <= 0)
 		return false;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -501,7 +454,7 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 	rel = dir + strlen(root);
 	if (!join(p, sizeof(p), dir, "include/generated/utsrelease.h"))
 		return -ENAMETOOLONG;
-	if (read_small(p, text, sizeof(text)) < 0) {
+	if (fsio_read_small(p, text, sizeof(text)) < 0) {
 		seterr(why, wlen, "no include/generated/utsrelease.h (not a configured build tree)");
 		return -ENOENT;
 	}
@@ -516,9 +469,9 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 	snprintf(kh->release, sizeof(kh->release), "%s", val);
 	kh->version_code = 0;
 	if (join(p, sizeof(p), dir, "include/generated/uapi/linux/version.h") &&
-	    (read_small(p, text, sizeof(text)) >= 0 ||
+	    (fsio_read_small(p, text, sizeof(text)) >= 0 ||
 	     (join(p, sizeof(p), dir, "include/linux/version.h") &&
-	      read_small(p, text, sizeof(text)) >= 0)) &&
+	      fsio_read_small(p, text, sizeof(text)) >= 0)) &&
 	    find_define(text, "LINUX_VERSION_CODE", val, sizeof(val)))
 		kh->version_code = (unsigned int)strtoul(val, NULL, 0);
 	if (!kh->version_code)
@@ -816,20 +769,13 @@ static int tar_write_file(struct xzr *x, int pfd, const char *base, uint64_t siz
 		return -errno;
 	}
 	while (size && !ret) {
-		size_t k = size < sizeof(buf) ? size : sizeof(buf), off = 0;
+		size_t k = size < sizeof(buf) ? size : sizeof(buf);
 
 		ret = xzr_read(x, buf, k, why, wlen);
-		while (!ret && off < k) {
-			ssize_t w = write(fd, buf + off, k - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ret = -errno;
-				seterr(why, wlen, "write %s: %s", base, strerror(errno));
-			} else {
-				off += w;
-			}
+		if (!ret) {
+			ret = fsio_write_all(fd, buf, k);
+			if (ret)
+				seterr(why, wlen, "write %s: %s", base, strerror(-ret));
 		}
 		size -= k;
 	}
@@ -1229,7 +1175,7 @@ int kheaders_find(const char *explicit_dir, const char *release,
 		{ "/usr/src/linux-headers-%s", "/usr/src/linux-headers-R" },
 		{ "/usr/src/kernels/%s", "/usr/src/kernels/R" },
 	};
-	const char *root = sysroot(), *env;
+	const char *root = fsio_sysroot(), *env;
 	char path[PATH_MAX + 300], why[512], hint[256];
 	struct utsname u;
 	bool running;

@@ -26,10 +26,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/fsio.h"
+
 /* $BPFPORT_SYSROOT=DIR: every absolute path probed by kheaders_find()
  * (and the absolute symlinks met on the way) is taken inside DIR, as in a
  * chroot: a container with the host mounted at /host sets it to /host. */
-#define KHEADERS_SYSROOT_ENV	"BPFPORT_SYSROOT"
+#define KHEADERS_SYSROOT_ENV	FSIO_SYSROOT_ENV	/* "BPFPORT_SYSROOT" */
 #define KHEADERS_DIR_ENV	"BPFPORT_KERNEL_HEADERS"
 
 struct kheaders {

@@ -33,6 +33,7 @@
 #include "kheaders.h"	/* KHEADERS_SYSROOT_ENV */
 #include "internal.h"
 #include "rtcache.h"
+#include "util/fsio.h"
 
 #define HDR_SIZE	40
 #define MAX_KEY		65536
@@ -556,7 +557,6 @@ static int entry_read(int dirfd, const char *name, char **key_out,
 	uint64_t osize;
 	uint32_t klen;
 	struct stat st;
-	size_t got = 0;
 	int fd, ret;
 
 	*key_out = NULL;
@@ -599,18 +599,13 @@ static int entry_read(int dirfd, const char *name, char **key_out,
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ret = r < 0 ? -errno : -EBADMSG;
-			snprintf(why, wlen, "cache entry %s: %s", name,
-				 r < 0 ? strerror(errno) : "shrank while read");
-			goto out;
-		}
-		got += r;
+	ret = fsio_read_full(fd, buf, st.st_size);
+	if (ret) {
+		snprintf(why, wlen, "cache entry %s: %s", name,
+			 ret == -ENODATA ? "shrank while read" : strerror(-ret));
+		if (ret == -ENODATA)
+			ret = -EBADMSG;
+		goto out;
 	}
 	klen = get_le32(buf + 12);
 	osize = get_le64(buf + 16);
@@ -684,23 +679,6 @@ int rtcache_get(int dirfd, const char *key, void **obj, size_t *size,
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= w;
-	}
-	return 0;
-}
-
 int rtcache_put(int dirfd, const char *key, const void *obj, size_t size,
 		char *err, size_t errlen)
 {
@@ -740,11 +718,11 @@ int rtcache_put(int dirfd, const char *key, const void *obj, size_t size,
 		       strerror(errno));
 		goto out;
 	}
-	ret = write_all(fd, hdr, sizeof(hdr));
+	ret = fsio_write_all(fd, hdr, sizeof(hdr));
 	if (!ret)
-		ret = write_all(fd, key, klen);
+		ret = fsio_write_all(fd, key, klen);
 	if (!ret)
-		ret = write_all(fd, obj, size);
+		ret = fsio_write_all(fd, obj, size);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)

@@ -10,17 +10,16 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "tpformat.h"
+#include "util/fsio.h"
 
 #define MAX_FORMAT	(1 << 20)
 #define MAX_FIELDS	256
@@ -293,59 +292,6 @@ static int parse_field(char *line, struct tp_field *f, char *why, size_t wlen)
 	return 0;
 }
 
-static int read_all(const char *path, char **out)
-{
-	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap);
-	int fd, ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		free(buf);
-		return ret;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *nb;
-
-			if (cap >= MAX_FORMAT) {
-				ret = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 static int cmp_offset(const void *a, const void *b)
 {
 	const struct tp_field *x = a, *y = b;
@@ -359,9 +305,10 @@ int tpformat_struct(const char *tracefs, const char *category,
 {
 	char path[PATH_MAX], why[160], id[32] = "?", *text = NULL, *line, *save = NULL;
 	struct tp_field *fields = NULL;
-	size_t nf = 0, i, lineno = 0, tlen = 0;
+	size_t nf = 0, i, lineno = 0, tlen = 0, flen;
 	unsigned long pos = 0;
 	FILE *out = NULL;
+	void *data;
 	int ret;
 
 	*c_text = NULL;
@@ -374,7 +321,8 @@ int tpformat_struct(const char *tracefs, const char *category,
 	if (snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, category,
 		     event) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	ret = read_all(path, &text);
+	ret = fsio_read_file(path, MAX_FORMAT, &data, &flen);
+	text = data;
 	if (ret) {
 		seterr(err, errlen, "cannot read %s: %s: %s", path, strerror(-ret),
 		       ret == -ENOENT ? "this kernel has no such tracepoint (or tracefs is not mounted there)"

@@ -33,6 +33,7 @@
 
 #include "bpfport/rtc.h"
 #include "rtc_plugin.h"
+#include "util/fsio.h"
 
 #ifndef RTC_PLUGIN_REL_PATH	/* from the executable's dir */
 #define RTC_PLUGIN_REL_PATH "../lib/bpfport/" RTC_PLUGIN_NAME
@@ -176,30 +177,12 @@ static unsigned long now_us(void)
 	return (unsigned long)ts.tv_sec * 1000000UL + (unsigned long)ts.tv_nsec / 1000;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int send_frame(int fd, uint32_t type, const void *data, size_t len)
 {
 	struct frame_hdr h = { .type = type, .len = len };
-	int err = write_all(fd, &h, sizeof(h));
+	int err = fsio_write_all(fd, &h, sizeof(h));
 
-	return err ? err : write_all(fd, data, len);
+	return err ? err : fsio_write_all(fd, data, len);
 }
 
 static void send_text(int fd, uint32_t type, const char *s)
