@@ -34,6 +34,7 @@
 #include "internal.h"
 #include "rtcache.h"
 #include "util/fsio.h"
+#include "util/hash.h"
 
 #define HDR_SIZE	40
 #define MAX_KEY		65536
@@ -41,129 +42,6 @@ static const unsigned char magic[8] = { 'B', 'P', 'F', 'R', 'T', 'C', 0, 1 };
 
 /* seterr(): bp_seterr() of log.c */
 #define seterr bp_seterr
-
-/* ---- SHA-256 ---- */
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static inline uint32_t ror(uint32_t x, unsigned int n)
-{
-	return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_block(uint32_t h[8], const uint8_t *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = h[0]; b = h[1]; c = h[2]; d = h[3];
-	e = h[4]; f = h[5]; g = h[6]; k = h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
-		     sha_k[i] + w[i];
-		t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		k = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
-}
-
-void rtcache_sha256_init(struct rtcache_sha256 *c)
-{
-	static const uint32_t iv[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-
-	memcpy(c->h, iv, sizeof(iv));
-	c->len = 0;
-	c->used = 0;
-}
-
-void rtcache_sha256_update(struct rtcache_sha256 *c, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	c->len += len;
-	if (c->used) {
-		size_t k = 64 - c->used < len ? 64 - c->used : len;
-
-		memcpy(c->buf + c->used, p, k);
-		c->used += k;
-		p += k;
-		len -= k;
-		if (c->used < 64)
-			return;
-		sha256_block(c->h, c->buf);
-		c->used = 0;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(c->h, p);
-	memcpy(c->buf, p, len);
-	c->used = len;
-}
-
-void rtcache_sha256_final(struct rtcache_sha256 *c, uint8_t out[32])
-{
-	uint64_t bits = c->len * 8;
-	int i;
-
-	c->buf[c->used++] = 0x80;
-	if (c->used > 56) {
-		memset(c->buf + c->used, 0, 64 - c->used);
-		sha256_block(c->h, c->buf);
-		c->used = 0;
-	}
-	memset(c->buf + c->used, 0, 56 - c->used);
-	for (i = 0; i < 8; i++)
-		c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_block(c->h, c->buf);
-	for (i = 0; i < 32; i++)
-		out[i] = (uint8_t)(c->h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-void rtcache_sha256(const void *data, size_t len, uint8_t out[32])
-{
-	struct rtcache_sha256 c;
-
-	rtcache_sha256_init(&c);
-	rtcache_sha256_update(&c, data, len);
-	rtcache_sha256_final(&c, out);
-}
-
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 /* ---- the key ---- */
 
@@ -237,10 +115,10 @@ static uint32_t get_le32(const uint8_t *p)
 
 int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 {
-	struct rtcache_sha256 c;
+	struct sha256_ctx c;
 	struct sbuf b = { key, len, 0, false };
 	char hexd[65], num[64];
-	uint8_t d[32], n8[8];
+	uint8_t d[SHA256_LEN], n8[8];
 	struct utsname u;
 	size_t i;
 
@@ -261,25 +139,25 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 
 	/* name, length and bytes of each source: no two different sets hash
 	 * the same input */
-	rtcache_sha256_init(&c);
+	sha256_init(&c);
 	for (i = 0; i < p->source_cnt; i++) {
 		const char *name = p->sources[i].name ? p->sources[i].name : "";
 
-		rtcache_sha256_update(&c, name, strlen(name) + 1);
+		sha256_update(&c, name, strlen(name) + 1);
 		put_le64(n8, p->sources[i].size);
-		rtcache_sha256_update(&c, n8, 8);
-		rtcache_sha256_update(&c, p->sources[i].data, p->sources[i].size);
+		sha256_update(&c, n8, 8);
+		sha256_update(&c, p->sources[i].data, p->sources[i].size);
 	}
-	rtcache_sha256_final(&c, d);
-	hex(d, 32, hexd);
+	sha256_final(&c, d);
+	hash_hex(d, SHA256_LEN, hexd);
 	sb_raw(&b, ";source=sha256:");
 	sb_raw(&b, hexd);
 
-	rtcache_sha256_init(&c);
+	sha256_init(&c);
 	for (i = 0; i < p->flag_cnt; i++)
-		rtcache_sha256_update(&c, p->flags[i], strlen(p->flags[i]) + 1);
-	rtcache_sha256_final(&c, d);
-	hex(d, 32, hexd);
+		sha256_update(&c, p->flags[i], strlen(p->flags[i]) + 1);
+	sha256_final(&c, d);
+	hash_hex(d, SHA256_LEN, hexd);
 	sb_raw(&b, ";flags=sha256:");
 	sb_raw(&b, hexd);
 	sb_field(&b, "compiler", p->compiler);
@@ -292,10 +170,10 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 
 uint64_t rtcache_key_hash(const char *key)
 {
-	uint8_t d[32];
+	uint8_t d[SHA256_LEN];
 	uint64_t h = 0;
 
-	rtcache_sha256(key, strlen(key), d);
+	sha256(key, strlen(key), d);
 	for (int i = 0; i < 8; i++)
 		h = (h << 8) | d[i];
 	return h;
@@ -321,9 +199,9 @@ int rtcache_config_hash(const char *path, const char *release, char *out,
 {
 	const char *root = getenv(KHEADERS_SYSROOT_ENV);
 	char buf[1 << 16], p[PATH_MAX + 64], hexd[65];
-	struct rtcache_sha256 c;
+	struct sha256_ctx c;
 	struct utsname u;
-	uint8_t d[32];
+	uint8_t d[SHA256_LEN];
 	gzFile f;
 	int n;
 
@@ -346,16 +224,16 @@ int rtcache_config_hash(const char *path, const char *release, char *out,
 	f = gzopen(path, "rb");	/* reads plain files too */
 	if (!f)
 		return errno ? -errno : -ENOMEM;
-	rtcache_sha256_init(&c);
+	sha256_init(&c);
 	while ((n = gzread(f, buf, sizeof(buf))) > 0)
-		rtcache_sha256_update(&c, buf, n);
+		sha256_update(&c, buf, n);
 	if (n < 0) {
 		gzclose(f);
 		return -EIO;
 	}
 	gzclose(f);
-	rtcache_sha256_final(&c, d);
-	hex(d, 32, hexd);
+	sha256_final(&c, d);
+	hash_hex(d, SHA256_LEN, hexd);
 	if (snprintf(out, len, "sha256:%s", hexd) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;

@@ -19,18 +19,6 @@
 #define RTCACHE_DEFAULT_DIR	"/var/cache/bpfport"
 #define RTCACHE_MAX_OBJ		(64u << 20)
 
-/* ---- SHA-256 (FIPS 180-4), for the key's hashes ---- */
-struct rtcache_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t used;
-};
-void rtcache_sha256_init(struct rtcache_sha256 *c);
-void rtcache_sha256_update(struct rtcache_sha256 *c, const void *data, size_t len);
-void rtcache_sha256_final(struct rtcache_sha256 *c, uint8_t out[32]);
-void rtcache_sha256(const void *data, size_t len, uint8_t out[32]);
-
 /* ---- the key ---- */
 struct rtcache_blob {
 	const char *name;	/* e.g. "exec.bpf.c"; part of the hash */

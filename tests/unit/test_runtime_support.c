@@ -1144,46 +1144,6 @@ static int test_kheaders(void)
 
 /* ---- cache ---- */
 
-static void check_sha(const char *data, size_t len, const char *want)
-{
-	uint8_t d[32];
-	char hexd[65];
-	int i;
-
-	rtcache_sha256(data, len, d);
-	for (i = 0; i < 32; i++)
-		sprintf(hexd + 2 * i, "%02x", d[i]);
-	CHECK_STR(hexd, want);
-}
-
-static void test_sha256(void)
-{
-	struct rtcache_sha256 c;
-	uint8_t a[32], b[32];
-	char *mil = malloc(1000000);
-	size_t off = 0, step = 1;
-
-	check_sha("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	check_sha("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	check_sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
-		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	memset(mil, 'a', 1000000);
-	check_sha(mil, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	/* in odd pieces: the same */
-	rtcache_sha256(mil, 100000, a);
-	rtcache_sha256_init(&c);
-	while (off < 100000) {
-		size_t k = off + step > 100000 ? 100000 - off : step;
-
-		rtcache_sha256_update(&c, mil + off, k);
-		off += k;
-		step = step * 3 % 197 + 1;
-	}
-	rtcache_sha256_final(&c, b);
-	CHECK(!memcmp(a, b, 32));
-	free(mil);
-}
-
 static void test_keys(void)
 {
 	const char *flags[] = { "-O2", "-mcpu=v2", "-DBPFPORT_RUNTIME" };
@@ -1623,7 +1583,6 @@ static void test_cache_concurrency(void)
 
 static int test_cache(void)
 {
-	test_sha256();
 	test_keys();
 	test_config_hash();
 	test_cache_dirs();

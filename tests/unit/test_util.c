@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/fsio.h"
+#include "util/hash.h"
 #include "check.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -116,13 +117,78 @@ static void test_fsio(void)
 	unsetenv(FSIO_SYSROOT_ENV);
 }
 
+/* ---- hash ---- */
+
+static void check_sha(const char *data, size_t len, const char *want)
+{
+	uint8_t d[32];
+	char hexd[65];
+	int i;
+
+	sha256(data, len, d);
+	for (i = 0; i < 32; i++)
+		sprintf(hexd + 2 * i, "%02x", d[i]);
+	CHECK_STR(hexd, want);
+	hash_hex(d, sizeof(d), hexd);
+	CHECK_STR(hexd, want);
+}
+
+static void test_hash(void)
+{
+	struct sha256_ctx c;
+	uint8_t a[32], b[32];
+	char *mil = malloc(1000000);
+	size_t off = 0, step = 1;
+	static const struct { size_t n; const char *hex; } pads[] = {
+		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
+		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
+		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
+		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
+		{ 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0" },
+		{ 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb" },
+		{ 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c" },
+	};
+
+	check_sha("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check_sha("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	check_sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(mil, 'a', 1000000);
+	check_sha(mil, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	/* in odd pieces: the same */
+	sha256(mil, 100000, a);
+	sha256_init(&c);
+	while (off < 100000) {
+		size_t k = off + step > 100000 ? 100000 - off : step;
+
+		sha256_update(&c, mil + off, k);
+		off += k;
+		step = step * 3 % 197 + 1;
+	}
+	sha256_final(&c, b);
+	CHECK(!memcmp(a, b, 32));
+	/* every padding case: the length field in this block or the next */
+	for (size_t i = 0; i < ARRAY_SIZE(pads); i++)
+		check_sha(mil, pads[i].n, pads[i].hex);
+	free(mil);
+	{
+		static const uint8_t d[] = { 0x00, 0x0f, 0xa5, 0xff };
+		char out[9];
+
+		hash_hex(d, sizeof(d), out);
+		CHECK_STR(out, "000fa5ff");
+		hash_hex(d, 0, out);
+		CHECK_STR(out, "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 	} groups[] = {
-		{ "fsio", test_fsio },
+		{ "fsio", test_fsio }, { "hash", test_hash },
 	};
 	size_t i;
 	int ran = 0;
