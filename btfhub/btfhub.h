@@ -68,10 +68,6 @@ struct btfhub_key {
 	char release[256];
 };
 
-/* btfhub's name for a uname -m machine: "aarch64" -> "arm64"; every other
- * name (x86_64, s390x, ...) is returned unchanged. Never NULL. */
-const char *btfhub_arch_name(const char *machine);
-
 /*
  * Fills @k from os-release and uname(2). @os_release_path names the file
  * to read (containers often see the wrong one); NULL reads /etc/os-release,

@@ -17,19 +17,11 @@
 #include <unistd.h>
 
 #include "btfhub_internal.h"
+#include "util/arch.h"
 
 #define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 #define OS_RELEASE_MAX	(64u << 10)
 #define LIST_SHOWN	5
-
-const char *btfhub_arch_name(const char *machine)
-{
-	if (!machine)
-		return "";
-	if (!strcmp(machine, "aarch64"))
-		return "arm64";
-	return machine;
-}
 
 /* ---- os-release(5) ----
  * The loader has its own parser (loader/src/sysinfo.c); this library does
@@ -146,10 +138,10 @@ int btfhub_key_from_system(const char *os_release_path, struct btfhub_key *k,
 		ret = -errno;
 		return fail(ret, "uname: %s", strerror(-ret));
 	}
-	if (strlen(btfhub_arch_name(u.machine)) >= sizeof(k->arch) ||
+	if (strlen(arch_btfhub(u.machine)) >= sizeof(k->arch) ||
 	    strlen(u.release) >= sizeof(k->release))
 		return fail(-ENAMETOOLONG, "uname machine or release too long");
-	strcpy(k->arch, btfhub_arch_name(u.machine));
+	strcpy(k->arch, arch_btfhub(u.machine));
 	strcpy(k->release, u.release);
 	return 0;
 }

@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
 
 #include "internal.h"
 #include "btfhub.h"
+#include "util/arch.h"
 #include "util/fsio.h"
 
 const char *btf_src_kind_name(enum btf_src_kind kind)
@@ -43,17 +43,6 @@ void btf_src_release(struct btf_src *s)
 	if (s->memfd >= 0)
 		close(s->memfd);
 	s->memfd = -1;
-}
-
-static const char *host_arch(void)
-{
-	static struct utsname u;
-
-	if (!u.machine[0] && uname(&u))
-		return "unknown";
-	if (!strcmp(u.machine, "aarch64"))
-		return "arm64";
-	return u.machine;
 }
 
 /* The arch a kernel BTF was built for, from struct pt_regs' members, or
@@ -105,10 +94,10 @@ static int blob_to_src(void *data, size_t size, bool any_arch,
 	}
 	arch = btf_arch_guess(btf);
 	/* a preflight answers for another kernel, of any arch */
-	if (arch && strcmp(arch, host_arch()) && !any_arch) {
+	if (arch && strcmp(arch, arch_btfhub(NULL)) && !any_arch) {
 		*reason = R_BTF_WRONG_ARCH;
 		snprintf(detail, dlen, "%s: BTF of an %s kernel, this host is %s",
-			 s->label, arch, host_arch());
+			 s->label, arch, arch_btfhub(NULL));
 		btf__free(btf);
 		return -EINVAL;
 	}

@@ -32,6 +32,7 @@
 
 #include "internal.h"
 #include "kheaders.h"
+#include "util/arch.h"
 #include "util/fsio.h"
 
 #define MAX_SYMLINK_HOPS	40
@@ -249,32 +250,6 @@ static unsigned int version_of_release(const char *rel)
 	return (unsigned int)((a << 16) + (b << 8) + c);
 }
 
-const char *kheaders_arch(const char *machine)
-{
-	static const struct { const char *m, *arch; bool prefix; } map[] = {
-		{ "x86_64", "x86" }, { "i386", "x86" }, { "i486", "x86" },
-		{ "i586", "x86" }, { "i686", "x86" }, { "amd64", "x86" },
-		{ "aarch64", "arm64" }, { "arm64", "arm64" },
-		{ "arm", "arm", true }, { "ppc", "powerpc", true },
-		{ "s390", "s390", true }, { "riscv", "riscv", true },
-		{ "mips", "mips", true }, { "loongarch", "loongarch", true },
-		{ "sparc", "sparc", true },
-	};
-	static struct utsname u;
-	size_t i;
-
-	if (!machine) {
-		if (!u.machine[0] && uname(&u))
-			return "x86";
-		machine = u.machine;
-	}
-	for (i = 0; i < ARRAY_SIZE(map); i++)
-		if (map[i].prefix ? !strncmp(machine, map[i].m, strlen(map[i].m))
-				  : !strcmp(machine, map[i].m))
-			return map[i].arch;
-	return machine;
-}
-
 /* ---- the package to install, by distribution ---- */
 
 static bool os_is(const struct os_release *os, const char *const *names)
@@ -439,7 +414,7 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 		      const char *want_release, char *why, size_t wlen)
 {
 	char dir[PATH_MAX], p[PATH_MAX], text[4096], val[256];
-	const char *rel, *arch = kheaders_arch(NULL);
+	const char *rel, *arch = arch_kernel_dir(NULL);
 	int ret;
 
 	ret = resolve_in(root, path, dir, sizeof(dir));
@@ -1301,7 +1276,7 @@ size_t kheaders_include_dirs(const struct kheaders *kh,
 			     char config_h[PATH_MAX])
 {
 	const char *o = kh->objtree, *s = kh->srctree[0] ? kh->srctree : o;
-	const char *a = kh->arch[0] ? kh->arch : kheaders_arch(NULL);
+	const char *a = kh->arch[0] ? kh->arch : arch_kernel_dir(NULL);
 	bool fits = true;
 	size_t n = 0;
 

@@ -96,10 +96,6 @@ size_t kheaders_include_dirs(const struct kheaders *kh,
 			     char dirs[KHEADERS_MAX_INCLUDE][PATH_MAX],
 			     char config_h[PATH_MAX]);
 
-/* uname -m to the kernel's arch directory ("x86_64" -> "x86",
- * "aarch64" -> "arm64"); NULL: the running machine. */
-const char *kheaders_arch(const char *machine);
-
 /* "install linux-headers-R" (or the distro's name for it, from
  * $BPFPORT_OS_RELEASE or <sysroot>/etc/os-release) into buf. */
 void kheaders_package_hint(const char *release, char *buf, size_t len);

@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 
 #include "btfhub.h"
+#include "util/arch.h"
 #include "check.h"
 
 static const char *fixtures;	/* .../tests/fixtures/btfhub */
@@ -321,7 +322,7 @@ static void lookup_rules(void)
 	CHECK_ERR(btfhub_lookup_paths(list, n, &k, &m, err, sizeof(err)), -ENOTUNIQ, err,
 		  "under 3 IDs/versions");
 	/* rule 2 and the last four components of a longer path */
-	k = mkkey("debian", "12", btfhub_arch_name("aarch64"), "5.3.7-1.fc31.aarch64");
+	k = mkkey("debian", "12", arch_btfhub("aarch64"), "5.3.7-1.fc31.aarch64");
 	CHECK(btfhub_lookup_paths(list, n, &k, &m, err, sizeof(err)) == 0 && m == 6);
 	k = mkkey("fedora", "31", "aarch64", "5.3.7-1.fc31.aarch64");
 	CHECK_ERR(btfhub_lookup_paths(list, n, &k, &m, err, sizeof(err)), -ENOENT, err,
@@ -348,14 +349,11 @@ static void lookup_key(void)
 	struct utsname u;
 	char err[512];
 
-	CHECK_STR(btfhub_arch_name("aarch64"), "arm64");
-	CHECK_STR(btfhub_arch_name("x86_64"), "x86_64");
-	CHECK_STR(btfhub_arch_name("s390x"), "s390x");
 	CHECK(uname(&u) == 0);
 	CHECK(btfhub_key_from_system(fx("os-release-ubuntu"), &k, err, sizeof(err)) == 0);
 	CHECK_STR(k.id, "ubuntu");
 	CHECK_STR(k.version_id, "20.04");
-	CHECK_STR(k.arch, btfhub_arch_name(u.machine));
+	CHECK_STR(k.arch, arch_btfhub(u.machine));
 	CHECK_STR(k.release, u.release);
 	CHECK(btfhub_key_from_system(fx("os-release-rhel"), &k, err, sizeof(err)) == 0);
 	CHECK_STR(k.id, "rhel");
@@ -528,7 +526,7 @@ static void lookup_kernels(void)
 	CHECK_ERR(btfhub_lookup_paths(paths, n, &k, &m, err, sizeof(err)), -ENOTUNIQ, err,
 		  "centos/7/x86_64/3.10.0-1160.el7.x86_64.btf, ol/7/");
 	/* arm64: uname says aarch64, btfhub says arm64 */
-	k = mkkey("amzn", "2", btfhub_arch_name("aarch64"), "4.14.101-91.76.amzn2.aarch64");
+	k = mkkey("amzn", "2", arch_btfhub("aarch64"), "4.14.101-91.76.amzn2.aarch64");
 	CHECK(btfhub_lookup_paths(paths, n, &k, &m, err, sizeof(err)) == 0);
 	CHECK_STR(paths[m], "amzn/2/arm64/4.14.101-91.76.amzn2.aarch64.btf");
 	k = mkkey("amzn", "2", "aarch64", "4.14.101-91.76.amzn2.aarch64");
@@ -546,7 +544,7 @@ static void lookup_kernels(void)
 	k = mkkey("ubuntu", "20.04", "x86_64", "5.4.0-1029-aws");
 	CHECK(btfhub_lookup_dir(archive, &k, path, sizeof(path), err, sizeof(err)) == 0);
 	CHECK_STR(path, arc("ubuntu/20.04/x86_64/5.4.0-1029-aws.btf.tar.xz"));
-	k = mkkey("rhel", "8.1", btfhub_arch_name("aarch64"), "4.18.0-147.5.1.el8_1.aarch64");
+	k = mkkey("rhel", "8.1", arch_btfhub("aarch64"), "4.18.0-147.5.1.el8_1.aarch64");
 	CHECK(btfhub_lookup_dir(archive, &k, path, sizeof(path), err, sizeof(err)) == 0);
 	CHECK_STR(path, arc("centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz"));
 	k = mkkey("ubuntu", "20.04", "x86_64", "5.4.0-9999-unknown");

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/arch.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 #include "check.h"
@@ -182,13 +183,43 @@ static void test_hash(void)
 	}
 }
 
+/* ---- arch ---- */
+
+static void test_arch(void)
+{
+	static const struct { const char *m, *kernel, *btfhub; } cases[] = {
+		{ "x86_64", "x86", "x86_64" }, { "i686", "x86", "i686" },
+		{ "amd64", "x86", "amd64" }, { "aarch64", "arm64", "arm64" },
+		{ "arm64", "arm64", "arm64" }, { "armv7l", "arm", "armv7l" },
+		{ "ppc64le", "powerpc", "ppc64le" }, { "s390x", "s390", "s390x" },
+		{ "riscv64", "riscv", "riscv64" }, { "mips64", "mips", "mips64" },
+		{ "loongarch64", "loongarch", "loongarch64" },
+		{ "sparc64", "sparc", "sparc64" }, { "m68k", "m68k", "m68k" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_STR(arch_kernel_dir(cases[i].m), cases[i].kernel);
+		CHECK_STR(arch_btfhub(cases[i].m), cases[i].btfhub);
+	}
+	/* NULL: this machine */
+	CHECK_STR(arch_kernel_dir(NULL), arch_kernel_dir(arch_machine()));
+	CHECK_STR(arch_btfhub(NULL), arch_btfhub(arch_machine()));
+#if defined(__x86_64__)
+	CHECK_STR(arch_machine(), "x86_64");
+	CHECK_STR(arch_kernel_dir(NULL), "x86");
+#elif defined(__aarch64__)
+	CHECK_STR(arch_btfhub(NULL), "arm64");
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		void (*fn)(void);
 	} groups[] = {
-		{ "fsio", test_fsio }, { "hash", test_hash },
+		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
 	};
 	size_t i;
 	int ran = 0;
