@@ -71,10 +71,11 @@ struct btfhub_key {
 /*
  * Fills @k from os-release and uname(2). @os_release_path names the file
  * to read (containers often see the wrong one); NULL reads /etc/os-release,
- * then /usr/lib/os-release (os-release(5)). A missing ID means "linux"
- * (os-release(5)); a missing VERSION_ID is left empty (then only the
- * release-only rules can match). Errors: -ENOENT (no os-release), another
- * errno of open/read, -ENAMETOOLONG (a value does not fit the key).
+ * then /usr/lib/os-release (os-release(5)). The file is parsed by the
+ * rules of util/osrelease.h: a missing VERSION_ID is left empty (then only
+ * the release-only rules can match). Errors: -ENOENT (no os-release, or
+ * one without ID=), another errno of open/read, -EFBIG (over 64 KiB),
+ * -ENAMETOOLONG (ID or VERSION_ID does not fit the key).
  */
 int btfhub_key_from_system(const char *os_release_path, struct btfhub_key *k,
 			   char *err, size_t errlen);

@@ -18,122 +18,30 @@
 
 #include "btfhub_internal.h"
 #include "util/arch.h"
+#include "util/osrelease.h"
 
 #define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
-#define OS_RELEASE_MAX	(64u << 10)
 #define LIST_SHOWN	5
-
-/* ---- os-release(5) ----
- * The loader has its own parser (loader/src/sysinfo.c); this library does
- * not depend on loader internals, so this one is duplicated on purpose. */
-
-/* Unquotes a value in place: '...' literal, "..." with \-escapes, or bare
- * (trailing blanks dropped). */
-static void osr_unquote(char *v)
-{
-	char *r = v, *w = v, q = 0;
-
-	if (*r == '"' || *r == '\'')
-		q = *r++;
-	for (; *r && !(q && *r == q); *w++ = *r++) {
-		if (q == '"' && *r == '\\' && r[1])
-			r++;
-	}
-	*w = '\0';
-	while (!q && w > v && (w[-1] == ' ' || w[-1] == '\t' || w[-1] == '\r'))
-		*--w = '\0';
-}
-
-/* Sets ID and VERSION_ID from the text; -ENAMETOOLONG if one is too long. */
-static int osr_parse(char *text, struct btfhub_key *k)
-{
-	char *line, *save = NULL;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq, *dst = NULL;
-		size_t cap = 0;
-
-		line += strspn(line, " \t");
-		if (*line == '#' || !(eq = strchr(line, '=')))
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(line, "ID")) {
-			dst = k->id;
-			cap = sizeof(k->id);
-		} else if (!strcmp(line, "VERSION_ID")) {
-			dst = k->version_id;
-			cap = sizeof(k->version_id);
-		} else {
-			continue;
-		}
-		osr_unquote(eq);
-		if (strlen(eq) >= cap)
-			return -ENAMETOOLONG;
-		strcpy(dst, eq);
-	}
-	return 0;
-}
-
-static int osr_read(const char *path, struct btfhub_key *k, char *err, size_t errlen)
-{
-	char *text;
-	ssize_t n;
-	int fd, ret, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		return fail(-e, "os-release %s: %s: name the host's os-release file "
-			    "(containers: mount the host's /etc/os-release)", path, strerror(e));
-	}
-	text = malloc(OS_RELEASE_MAX + 1);
-	if (!text) {
-		close(fd);
-		return fail(-ENOMEM, "out of memory");
-	}
-	do
-		n = read(fd, text, OS_RELEASE_MAX);
-	while (n < 0 && errno == EINTR);
-	e = errno;
-	close(fd);
-	if (n < 0) {
-		free(text);
-		return fail(-e, "os-release %s: read: %s", path, strerror(e));
-	}
-	text[n] = '\0';
-	ret = osr_parse(text, k);
-	free(text);
-	if (ret)
-		return fail(ret, "os-release %s: ID or VERSION_ID longer than %zu bytes: "
-			    "not a real os-release", path, sizeof(k->id) - 1);
-	if (!k->id[0])	/* os-release(5): ID defaults to "linux" */
-		strcpy(k->id, "linux");
-	return 0;
-}
 
 int btfhub_key_from_system(const char *os_release_path, struct btfhub_key *k,
 			   char *err, size_t errlen)
 {
+	struct os_release os;
 	struct utsname u;
+	char why[1200];
 	int ret;
 
 	if (!k)
 		return fail(-EINVAL, "btfhub_key_from_system: NULL key");
 	memset(k, 0, sizeof(*k));
-	if (os_release_path) {
-		ret = osr_read(os_release_path, k, err, errlen);
-	} else {
-		ret = osr_read("/etc/os-release", k, err, errlen);
-		if (ret) {
-			memset(k, 0, sizeof(*k));
-			ret = osr_read("/usr/lib/os-release", k, err, errlen);
-			if (ret)
-				ret = fail(ret, "no readable /etc/os-release nor "
-					   "/usr/lib/os-release: name the host's os-release file");
-		}
-	}
+	ret = os_release_read(os_release_path, &os, why, sizeof(why));
 	if (ret)
-		return ret;
+		return fail(ret, "%s: name the host's os-release file (containers: mount "
+			    "the host's /etc/os-release)", why);
+	_Static_assert(sizeof(k->id) >= sizeof(os.id) &&
+		       sizeof(k->version_id) >= sizeof(os.version_id), "key fields");
+	strcpy(k->id, os.id);
+	strcpy(k->version_id, os.version_id);
 	if (uname(&u)) {
 		ret = -errno;
 		return fail(ret, "uname: %s", strerror(-ret));

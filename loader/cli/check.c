@@ -132,7 +132,7 @@ static void gather(struct report *r, const struct check_args *a)
 		     .cache_dir = a->btf.cache_dir);
 	bp_opts_complete(&given, &r->opts);	/* args.c checked mode and output */
 	uname(&r->uts);
-	r->os_ok = !os_release_read(r->opts.os_release, &r->os);
+	r->os_ok = !os_release_read(r->opts.os_release, &r->os, NULL, 0);
 	r->cap_admin = cap_effective(CAP_SYS_ADMIN_);
 	r->cap_bpf = cap_effective(CAP_BPF);
 	r->cap_perfmon = cap_effective(CAP_PERFMON);

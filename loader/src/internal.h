@@ -9,6 +9,7 @@
 
 #include <bpfport/bpfport.h>
 #include "json.h"
+#include "util/osrelease.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -31,18 +32,7 @@ void bp_seterr(char *err, size_t errlen, const char *fmt, ...)
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- system facts (sysinfo.c) ---- */
-struct os_release {
-	char id[64];
-	char version_id[64];
-	char name[128];
-	char pretty_name[256];
-	char id_like[128];
-};
-/* Parses os-release(5) text: KEY=value, quotes and escapes, comments. */
-int os_release_parse(const char *text, struct os_release *out);
-int os_release_read(const char *path, struct os_release *out);
-
+/* ---- system facts (sysinfo.c; os-release: util/osrelease.h) ---- */
 /* Kernel config: /boot/config-R, else /proc/config.gz. */
 struct kconfig_item {
 	const char *name;	/* "CONFIG_DEBUG_INFO_BTF" */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Facts about the running system: os-release, kernel config, privileges,
- * and the tracefs/bpffs mounts the probes need. */
+/* Facts about the running system: kernel config, privileges, and the
+ * tracefs/bpffs mounts the probes need (os-release: util/osrelease.c). */
 #include <ctype.h>
 #include <errno.h>
 #include <linux/capability.h>
@@ -32,95 +32,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-/* ---- os-release ---- */
-
-/* Unquotes an os-release value in place: "..." with \ escapes, '...'
- * literal, or bare. */
-static void unquote(char *v)
-{
-	char *r = v, *w = v;
-	char q = 0;
-
-	if (*r == '"' || *r == '\'')
-		q = *r++;
-	while (*r) {
-		if (q && *r == q)
-			break;
-		if (q == '"' && *r == '\\' && r[1])
-			r++;
-		*w++ = *r++;
-	}
-	*w = '\0';
-	if (!q) {	/* bare: trailing blanks are not part of it */
-		while (w > v && isspace((unsigned char)w[-1]))
-			*--w = '\0';
-	}
-}
-
-int os_release_parse(const char *text, struct os_release *out)
-{
-	const char *p = text;
-
-	memset(out, 0, sizeof(*out));
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char line[512], *eq, *k;
-
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = '\0';
-		p = nl ? nl + 1 : NULL;
-
-		k = line;
-		while (isspace((unsigned char)*k))
-			k++;
-		if (*k == '#' || *k == '\0')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		unquote(eq + 1);
-#define TAKE(key, field)						\
-		if (!strcmp(k, key)) {					\
-			snprintf(out->field, sizeof(out->field), "%s", eq + 1); \
-			continue;					\
-		}
-		TAKE("ID", id)
-		TAKE("VERSION_ID", version_id)
-		TAKE("NAME", name)
-		TAKE("PRETTY_NAME", pretty_name)
-		TAKE("ID_LIKE", id_like)
-#undef TAKE
-	}
-	return out->id[0] ? 0 : -ENOENT;
-}
-
-int os_release_read(const char *path, struct os_release *out)
-{
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	if (!path) {
-		/* os-release(5): /etc first, then /usr/lib */
-		int err = os_release_read("/etc/os-release", out);
-
-		return err ? os_release_read("/usr/lib/os-release", out) : 0;
-	}
-	f = fopen(path, "re");
-	if (!f) {
-		memset(out, 0, sizeof(*out));
-		return -errno;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return os_release_parse(buf, out);
-}
 
 /* ---- kernel config ---- */
 

@@ -276,23 +276,18 @@ void kheaders_package_hint(const char *release, char *buf, size_t len)
 		"ol", "rocky", "almalinux", NULL };
 	static const char *const suse[] = { "suse", "opensuse", "sles", NULL };
 	static const char *const arch[] = { "arch", NULL };
-	const char *root = fsio_sysroot(), *env = getenv("BPFPORT_OS_RELEASE");
+	const char *env = getenv("BPFPORT_OS_RELEASE");
 	struct os_release os = {};
-	char path[PATH_MAX + 32];
 	struct utsname u;
 
 	if (!release) {
 		release = uname(&u) ? "this kernel" : u.release;
 	}
-	if (env && *env) {
-		os_release_read(env, &os);
-	} else {
-		snprintf(path, sizeof(path), "%s/etc/os-release", root);
-		if (os_release_read(path, &os)) {
-			snprintf(path, sizeof(path), "%s/usr/lib/os-release", root);
-			os_release_read(path, &os);
-		}
-	}
+	/* what it says even without an ID (ID_LIKE alone) helps */
+	if (env && *env)
+		os_release_read(env, &os, NULL, 0);
+	else
+		os_release_read_root(fsio_sysroot(), &os, NULL, 0);
 	if (os_is(&os, deb))
 		snprintf(buf, len, "install linux-headers-%s (apt-get install linux-headers-%s)",
 			 release, release);

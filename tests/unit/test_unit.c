@@ -234,28 +234,28 @@ static void test_osrelease(void)
 {
 	struct os_release o;
 
-	CHECK(os_release_read(fixture("os-release-debian"), &o) == 0);
+	CHECK(os_release_read(fixture("os-release-debian"), &o, NULL, 0) == 0);
 	CHECK_STR(o.id, "debian");
 	CHECK_STR(o.version_id, "12");
 	CHECK_STR(o.pretty_name, "Debian GNU/Linux 12 (bookworm)");
 
-	CHECK(os_release_read(fixture("os-release-centos8"), &o) == 0);
+	CHECK(os_release_read(fixture("os-release-centos8"), &o, NULL, 0) == 0);
 	CHECK_STR(o.id, "centos");
 	CHECK_STR(o.version_id, "8");
 	CHECK_STR(o.id_like, "rhel fedora");
 
-	CHECK(os_release_read(fixture("os-release-amzn2"), &o) == 0);
+	CHECK(os_release_read(fixture("os-release-amzn2"), &o, NULL, 0) == 0);
 	CHECK_STR(o.id, "amzn");
 	CHECK_STR(o.version_id, "2");
 
-	CHECK(os_release_read(fixture("os-release-quoted"), &o) == 0);
+	CHECK(os_release_read(fixture("os-release-quoted"), &o, NULL, 0) == 0);
 	CHECK_STR(o.id, "ubuntu");
 	CHECK_STR(o.version_id, "20.04");
 	CHECK_STR(o.pretty_name, "Ubuntu \"Focal\" \\ 20.04");
 	CHECK_STR(o.name, "Ubuntu");
 
 	CHECK(os_release_parse("NAME=x\n# ID=commented\n", &o) == -ENOENT);
-	CHECK(os_release_read(fixture("does-not-exist"), &o) == -ENOENT);
+	CHECK(os_release_read(fixture("does-not-exist"), &o, NULL, 0) == -ENOENT);
 }
 
 /* ---- kernel config ---- */

@@ -19,6 +19,7 @@
 #include "util/arch.h"
 #include "util/fsio.h"
 #include "util/hash.h"
+#include "util/osrelease.h"
 #include "check.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -183,6 +184,95 @@ static void test_hash(void)
 	}
 }
 
+/* ---- osrelease ---- */
+
+static void test_osrelease(void)
+{
+	struct os_release o;
+	char text[2048], err[1024], *big;
+	size_t i;
+
+	/* blanks, comments, quotes, escapes, CRLF, the last line wins */
+	CHECK(!os_release_parse("# c\n  ID=fedora \r\nVERSION_ID=\"3\\\"9\"  trailing\n"
+				"ID_LIKE='rhel \\ centos'\nNAME=\"no end\nVERSION_ID=40\n"
+				"ID =wrong\nBAD LINE\n=x\n", &o));
+	CHECK_STR(o.id, "fedora");
+	CHECK_STR(o.version_id, "40");
+	CHECK_STR(o.id_like, "rhel \\ centos");
+	CHECK_STR(o.name, "no end");
+	CHECK(!os_release_parse("ID=x", &o) && !strcmp(o.id, "x") && !o.version_id[0]);
+	/* ID is required, empty counts as absent */
+	CHECK(os_release_parse("", &o) == -ENOENT);
+	CHECK(os_release_parse("ID=\nNAME=n\n", &o) == -ENOENT);
+	CHECK_STR(o.name, "n");	/* the rest is still there */
+	CHECK(os_release_parse("ID=\"\"\n", &o) == -ENOENT);
+	/* no line limit: a value past byte 511 of its line is read whole */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "PRETTY_NAME=\"");
+	memset(text + strlen(text), 'p', 600);
+	strcat(text, "\"\nID=");
+	memset(text + strlen(text), 'i', 63);
+	strcat(text, "\n");
+	CHECK(!os_release_parse(text, &o));
+	CHECK(strlen(o.id) == 63);
+	CHECK(strlen(o.pretty_name) == sizeof(o.pretty_name) - 1);	/* cut: it only describes */
+	/* identifiers are never cut */
+	strcat(text, "VERSION_ID=");
+	memset(text + strlen(text), '1', 64);
+	CHECK(os_release_parse(text, &o) == -ENAMETOOLONG);
+	CHECK(!o.version_id[0] && strlen(o.id) == 63);
+	CHECK(os_release_parse("ID=a\nVERSION_ID=1111111111111111111111111111111111111111111111111111111111111111\nVERSION_ID=2\n", &o) == 0);
+	CHECK_STR(o.version_id, "2");
+
+	/* files: messages name the file and the cause */
+	put_file(tmp("osr-ok"), "ID=debian\nVERSION_ID=12\n", 24);
+	CHECK(!os_release_read(tmp("osr-ok"), &o, err, sizeof(err)));
+	CHECK_STR(o.id, "debian");
+	put_file(tmp("osr-noid"), "NAME=x\n", 7);
+	CHECK_ERR(os_release_read(tmp("osr-noid"), &o, err, sizeof(err)), -ENOENT, err,
+		  "osr-noid has no ID= line: not an os-release file");
+	CHECK_ERR(os_release_read(tmp("osr-absent"), &o, err, sizeof(err)), -ENOENT, err,
+		  "osr-absent: No such file or directory");
+	CHECK(!o.id[0]);
+	CHECK_ERR(os_release_read(tmpdir, &o, err, sizeof(err)), -EISDIR, err, "Is a directory");
+	big = malloc(OS_RELEASE_MAX + 1);
+	memset(big, '#', OS_RELEASE_MAX + 1);
+	memcpy(big, "ID=x\n", 5);
+	put_file(tmp("osr-big"), big, OS_RELEASE_MAX + 1);
+	CHECK_ERR(os_release_read(tmp("osr-big"), &o, err, sizeof(err)), -EFBIG, err,
+		  "larger than 64 KiB");
+	put_file(tmp("osr-big"), big, OS_RELEASE_MAX);
+	CHECK(!os_release_read(tmp("osr-big"), &o, err, sizeof(err)));
+	free(big);
+	CHECK(os_release_read(tmp("osr-noid"), &o, NULL, 0) == -ENOENT);
+
+	/* below a root: /etc, else /usr/lib */
+	CHECK(!mkdir(tmp("root"), 0755) && !mkdir(tmp("root/etc"), 0755) &&
+	      !mkdir(tmp("root/usr"), 0755) && !mkdir(tmp("root/usr/lib"), 0755));
+	CHECK_ERR(os_release_read_root(tmp("root"), &o, err, sizeof(err)), -ENOENT, err,
+		  "no usable os-release: os-release ");
+	CHECK_HAS(err, "root/etc/os-release: No such file or directory; os-release ");
+	CHECK_HAS(err, "root/usr/lib/os-release: No such file or directory");
+	put_file(tmp("root/usr/lib/os-release"), "ID=usr\n", 7);
+	CHECK(!os_release_read_root(tmp("root"), &o, err, sizeof(err)));
+	CHECK_STR(o.id, "usr");
+	put_file(tmp("root/etc/os-release"), "NAME=no id\n", 11);	/* unusable */
+	CHECK(!os_release_read_root(tmp("root"), &o, err, sizeof(err)));
+	CHECK_STR(o.id, "usr");
+	put_file(tmp("root/etc/os-release"), "ID=etc\n", 7);
+	CHECK(!os_release_read_root(tmp("root"), &o, err, sizeof(err)));
+	CHECK_STR(o.id, "etc");
+	/* this host */
+	if (!access("/etc/os-release", R_OK) || !access("/usr/lib/os-release", R_OK)) {
+		CHECK(!os_release_read(NULL, &o, err, sizeof(err)));
+		CHECK(o.id[0]);
+	}
+	for (i = 0; i < sizeof(o.id); i++)	/* always terminated */
+		if (!o.id[i])
+			break;
+	CHECK(i < sizeof(o.id));
+}
+
 /* ---- arch ---- */
 
 static void test_arch(void)
@@ -220,6 +310,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} groups[] = {
 		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
+		{ "osrelease", test_osrelease },
 	};
 	size_t i;
 	int ran = 0;
