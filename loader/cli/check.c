@@ -140,7 +140,7 @@ static void gather(struct report *r, const struct check_args *a)
 
 	for (i = 0; i < KCONFIG_CNT; i++)
 		r->kconfig[i].name = kconfig_names[i];
-	r->kconfig_ok = !kconfig_find(r->kconfig_path, sizeof(r->kconfig_path)) &&
+	r->kconfig_ok = !kconfig_find(NULL, r->kconfig_path, sizeof(r->kconfig_path)) &&
 			!kconfig_read(r->kconfig_path, r->kconfig, KCONFIG_CNT);
 
 	r->btf_path = native_btf_path();

@@ -33,7 +33,7 @@ void bp_seterr(char *err, size_t errlen, const char *fmt, ...)
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- system facts (sysinfo.c; os-release: util/osrelease.h) ---- */
-/* Kernel config: /boot/config-R, else /proc/config.gz. */
+/* Kernel config: <sysroot>/boot/config-R, else /proc/config.gz. */
 struct kconfig_item {
 	const char *name;	/* "CONFIG_DEBUG_INFO_BTF" */
 	char value[64];		/* "y", "m", "n" (not set), "" (absent) */
@@ -43,8 +43,11 @@ int kconfig_parse_line(const char *line, char *name, size_t nsz,
 		       char *val, size_t vsz);
 /* Fills items from the config at path (plain or gzip); returns 0 or -errno. */
 int kconfig_read(const char *path, struct kconfig_item *items, size_t n);
-/* Finds the running kernel's config; writes its path. */
-int kconfig_find(char *path, size_t len);
+/* The one locator of kernel @release's config (NULL: the running kernel):
+ * $BPFPORT_SYSROOT/boot/config-R if it exists, else /proc/config.gz if it
+ * exists (the running kernel's). Writes its path; -ENOENT (path "") when
+ * neither exists. check reports it, the runtime cache key hashes it. */
+int kconfig_find(const char *release, char *path, size_t len);
 
 /* Privileges: 0 when BPF may be used, else -EPERM with the missing
  * capabilities named in buf. */

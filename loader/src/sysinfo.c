@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "util/fsio.h"
 
 #ifndef TRACEFS_MAGIC
 #define TRACEFS_MAGIC 0x74726163
@@ -96,19 +97,29 @@ int kconfig_read(const char *path, struct kconfig_item *items, size_t cnt)
 	return 0;
 }
 
-int kconfig_find(char *path, size_t len)
+/* check and the runtime cache key both take the config from here, so they
+ * can never name two different files. A file that exists but cannot be
+ * read is found (its reader reports why), not passed over. */
+int kconfig_find(const char *release, char *path, size_t len)
 {
 	struct utsname u;
+	int n;
 
-	if (uname(&u))
-		return -errno;
-	snprintf(path, len, "/boot/config-%s", u.release);
-	if (!access(path, R_OK))
+	if (!release) {
+		if (uname(&u))
+			return -errno;
+		release = u.release;
+	}
+	n = snprintf(path, len, "%s/boot/config-%s", fsio_sysroot(), release);
+	if (n >= 0 && (size_t)n < len && !access(path, F_OK))
 		return 0;
-	snprintf(path, len, "/proc/config.gz");
-	if (!access(path, R_OK))
+	/* the running kernel's own: /proc is this kernel's in any container,
+	 * so never below the sysroot */
+	n = snprintf(path, len, "/proc/config.gz");
+	if (n >= 0 && (size_t)n < len && !access(path, F_OK))
 		return 0;
-	path[0] = '\0';
+	if (len)
+		path[0] = '\0';
 	return -ENOENT;
 }
 

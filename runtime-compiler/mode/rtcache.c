@@ -25,14 +25,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <zlib.h>
 
-#include "kheaders.h"	/* KHEADERS_SYSROOT_ENV */
 #include "internal.h"
 #include "rtcache.h"
+#include "util/arch.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 
@@ -119,7 +118,6 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 	struct sbuf b = { key, len, 0, false };
 	char hexd[65], num[64];
 	uint8_t d[SHA256_LEN], n8[8];
-	struct utsname u;
 	size_t i;
 
 	if (!p || !p->kernel_release || !p->headers_release || !p->compiler || !len)
@@ -135,7 +133,7 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 	sb_raw(&b, "/");
 	sb_raw(&b, num);
 	sb_field(&b, "tree", p->headers_tree ? p->headers_tree : "");
-	sb_field(&b, "arch", p->arch ? p->arch : uname(&u) ? "unknown" : u.machine);
+	sb_field(&b, "arch", p->arch ? p->arch : arch_machine());
 
 	/* name, length and bytes of each source: no two different sets hash
 	 * the same input */
@@ -197,27 +195,20 @@ static bool is_entry_name(const char *n)
 int rtcache_config_hash(const char *path, const char *release, char *out,
 			size_t len)
 {
-	const char *root = getenv(KHEADERS_SYSROOT_ENV);
 	char buf[1 << 16], p[PATH_MAX + 64], hexd[65];
 	struct sha256_ctx c;
-	struct utsname u;
 	uint8_t d[SHA256_LEN];
 	gzFile f;
 	int n;
 
 	if (!path) {
-		if (!release) {
-			if (uname(&u))
-				return -errno;
-			release = u.release;
-		}
-		snprintf(p, sizeof(p), "%s/boot/config-%s", root ? root : "", release);
-		if (access(p, F_OK))
-			snprintf(p, sizeof(p), "/proc/config.gz");
-		if (access(p, F_OK)) {
+		n = kconfig_find(release, p, sizeof(p));	/* the one check reports */
+		if (n == -ENOENT) {
 			snprintf(out, len, "no-config");
 			return 0;
 		}
+		if (n)
+			return n;
 		path = p;
 	}
 	errno = 0;

@@ -60,8 +60,9 @@ void rtcache_entry_name(const char *key, char name[24]);
 
 /*
  * "sha256:<hex>" of the kernel config at @path (plain or gzip), or when
- * path is NULL of /boot/config-<release> (release NULL: uname -r), else
- * /proc/config.gz; "no-config" (and 0) when there is none.
+ * path is NULL of the one kconfig_find() finds for @release (NULL: uname
+ * -r): $BPFPORT_SYSROOT/boot/config-R, else /proc/config.gz; "no-config"
+ * (and 0) when there is none.
  * Returns 0 or -errno (a config that exists but cannot be read).
  */
 int rtcache_config_hash(const char *path, const char *release, char *out,

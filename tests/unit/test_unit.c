@@ -4,10 +4,13 @@
  * one test per group (like libgit2's clar): test_unit GROUP.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "args.h"
@@ -286,6 +289,35 @@ static void test_kconfig(void)
 	CHECK_STR(v, "n");
 	CHECK(kconfig_parse_line("# random comment\n", n, sizeof(n), v, sizeof(v)) == 0);
 	CHECK(kconfig_parse_line("CONFIG_X\n", n, sizeof(n), v, sizeof(v)) == 0);
+
+	/* the one locator (check and the runtime cache key): <sysroot>/boot/
+	 * config-R, else the running kernel's /proc/config.gz */
+	{
+		char root[] = "/tmp/bpfport-test-kconfig-XXXXXX", p[PATH_MAX], want[PATH_MAX + 64];
+		bool proc = !access("/proc/config.gz", F_OK);
+		FILE *f;
+
+		CHECK(mkdtemp(root) != NULL);
+		snprintf(p, sizeof(p), "%s/boot", root);
+		CHECK(!mkdir(p, 0755));
+		snprintf(want, sizeof(want), "%s/boot/config-9.9.9-test", root);
+		f = fopen(want, "we");
+		CHECK(f && fputs("CONFIG_BPF=y\n", f) >= 0 && !fclose(f));
+		setenv("BPFPORT_SYSROOT", root, 1);
+		CHECK(kconfig_find("9.9.9-test", p, sizeof(p)) == 0);
+		CHECK_STR(p, want);
+		CHECK(kconfig_find("9.9.9-other", p, sizeof(p)) == (proc ? 0 : -ENOENT));
+		CHECK_STR(p, proc ? "/proc/config.gz" : "");
+		CHECK(kconfig_find("9.9.9-test", p, 20) == (proc ? 0 : -ENOENT));	/* the first too long */
+		unsetenv("BPFPORT_SYSROOT");
+		CHECK(kconfig_find("9.9.9-test", p, sizeof(p)) == (proc ? 0 : -ENOENT));
+		if (!kconfig_find(NULL, p, sizeof(p)))
+			CHECK(!strncmp(p, "/boot/config-", 13) || !strcmp(p, "/proc/config.gz"));
+		unlink(want);
+		snprintf(p, sizeof(p), "%s/boot", root);
+		rmdir(p);
+		rmdir(root);
+	}
 }
 
 /* ---- event decoding ---- */
