@@ -6,7 +6,6 @@
  * the same, so that we accept exactly what `tar x` would unpack safely.
  */
 #include <errno.h>
-#include <lzma.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "btfhub_internal.h"
 #include "util/fsio.h"
+#include "util/xz.h"
 
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */
@@ -80,82 +80,20 @@ static int btf_check(const unsigned char *d, size_t n, const char *name,
 	return 0;
 }
 
-/* ---- xz ---- */
-
-static int xz_decode(const unsigned char *in, size_t n, const char *name,
-		     unsigned char **out, size_t *outlen, char *err, size_t errlen)
+/* The fix to add to a message of util/ (xz.c, tar.c), which name only
+ * the cause. */
+static const char *hint(int ret)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t alloc = n < (64u << 10) ? (256u << 10) : n * 8;
-	unsigned char *buf = NULL, *nb;
-	lzma_ret r;
-	int ret;
-
-	*out = NULL;
-	if (alloc > TAR_MAX)
-		alloc = TAR_MAX;
-	if (lzma_stream_decoder(&s, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK)
-		return fail(-ENOMEM, "%s: cannot start the xz decoder: out of memory", name);
-	buf = malloc(alloc);
-	if (!buf) {
-		ret = fail(-ENOMEM, "%s: out of memory", name);
-		goto out;
+	switch (ret) {
+	case -EBADMSG:
+		return ": fetch the tarball again";
+	case -EPERM:
+		return "; use a tarball from btfhub-archive";
+	case -EFBIG:
+		return ": not a kernel BTF tarball";
+	default:
+		return "";
 	}
-	s.next_in = in;
-	s.avail_in = n;
-	s.next_out = buf;
-	s.avail_out = alloc;
-	for (;;) {
-		r = lzma_code(&s, LZMA_FINISH);
-		if (r == LZMA_STREAM_END)
-			break;
-		if (r == LZMA_OK && s.avail_out == 0) {
-			if (alloc == TAR_MAX) {
-				ret = fail(-EFBIG, "%s: decompresses to more than the %u MiB limit: "
-					   "not a kernel BTF tarball", name, BTFHUB_MAX_SIZE >> 20);
-				goto out;
-			}
-			alloc = alloc > TAR_MAX / 2 ? TAR_MAX : alloc * 2;
-			nb = realloc(buf, alloc);
-			if (!nb) {
-				ret = fail(-ENOMEM, "%s: out of memory", name);
-				goto out;
-			}
-			buf = nb;
-			s.next_out = buf + s.total_out;
-			s.avail_out = alloc - s.total_out;
-			continue;
-		}
-		switch (r) {
-		case LZMA_OK:
-			continue;
-		case LZMA_MEM_ERROR:
-			ret = fail(-ENOMEM, "%s: out of memory decompressing", name);
-			break;
-		case LZMA_MEMLIMIT_ERROR:
-			ret = fail(-EFBIG, "%s: xz needs %llu MiB to decompress, over the %u MiB "
-				   "limit: recompress it with xz -6 or less", name,
-				   (unsigned long long)(lzma_memusage(&s) >> 20), XZ_MEMLIMIT >> 20);
-			break;
-		case LZMA_BUF_ERROR:
-			ret = fail(-EBADMSG, "%s: xz data truncated (%zu bytes): fetch the "
-				   "tarball again", name, n);
-			break;
-		default:	/* FORMAT, OPTIONS, DATA errors */
-			ret = fail(-EBADMSG, "%s: corrupt xz data (liblzma error %d): fetch "
-				   "the tarball again", name, (int)r);
-			break;
-		}
-		goto out;
-	}
-	*out = buf;
-	*outlen = s.total_out;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
-	lzma_end(&s);
-	return ret;
 }
 
 /* ---- tar (POSIX ustar, GNU long names, pax path/size) ---- */
@@ -378,15 +316,16 @@ static int read_owned(unsigned char *buf, size_t n, const char *name,
 		      void **data, size_t *size, char *err, size_t errlen)
 {
 	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	unsigned char *plain;
+	char why[512];
+	void *plain;
 	size_t off, len;
 	int ret;
 
 	if (n >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic))) {
-		ret = xz_decode(buf, n, name, &plain, &n, err, errlen);
+		ret = xz_decode_mem(buf, n, XZ_MEMLIMIT, TAR_MAX, &plain, &n, why, sizeof(why));
 		free(buf);
 		if (ret)
-			return ret;
+			return fail(ret, "%s: %s%s", name, why, hint(ret));
 		buf = plain;
 	} else if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
 		ret = fail(-ENOEXEC, "%s: gzip data, not BTF: btfhub tarballs are "

@@ -28,12 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <lzma.h>
-
 #include "internal.h"
 #include "kheaders.h"
 #include "util/arch.h"
 #include "util/fsio.h"
+#include "util/xz.h"
 
 #define MAX_SYMLINK_HOPS	40
 #define TAR_MAX_BYTES		(1ULL << 30)	/* of file data */
@@ -467,52 +466,15 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 
 /* ---- kheaders.tar.xz: an in-process xz + tar extractor ---- */
 
-struct xzr {
-	int fd;
-	lzma_stream s;
-	bool in_eof, end;
-	uint8_t in[1 << 16];
-};
-
-static int xzr_read(struct xzr *x, void *buf, size_t n, char *why, size_t wlen)
+/* The next @n bytes of the tar stream: the data ending first is a
+ * truncated tar. */
+static int xzr_read(struct xz *x, void *buf, size_t n, char *why, size_t wlen)
 {
-	x->s.next_out = buf;
-	x->s.avail_out = n;
-	while (x->s.avail_out && !x->end) {
-		lzma_ret ret;
+	int ret = xz_read(x, buf, n, NULL, why, wlen);
 
-		if (!x->s.avail_in && !x->in_eof) {
-			ssize_t r = read(x->fd, x->in, sizeof(x->in));
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				seterr(why, wlen, "read: %s", strerror(errno));
-				return -errno;
-			}
-			x->in_eof = !r;
-			x->s.next_in = x->in;
-			x->s.avail_in = r;
-		}
-		ret = lzma_code(&x->s, x->in_eof ? LZMA_FINISH : LZMA_RUN);
-		if (ret == LZMA_STREAM_END) {
-			x->end = true;
-			break;
-		}
-		if (ret == LZMA_OK)
-			continue;
-		seterr(why, wlen, "%s",
-			 ret == LZMA_FORMAT_ERROR ? "not an xz file" :
-			 ret == LZMA_MEMLIMIT_ERROR ? "xz stream needs too much memory" :
-			 ret == LZMA_MEM_ERROR ? "out of memory" :
-			 "xz data corrupt or truncated");
-		return ret == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
-	}
-	if (x->s.avail_out) {
+	if (ret == -ENODATA)
 		seterr(why, wlen, "tar data truncated");
-		return -EBADMSG;
-	}
-	return 0;
+	return ret;
 }
 
 struct tar_hdr {
@@ -702,7 +664,7 @@ static int pax_parse(char *data, size_t len, char *path, char *lpath, size_t ple
 	return 0;
 }
 
-static int tar_skip(struct xzr *x, uint64_t n, char *why, size_t wlen)
+static int tar_skip(struct xz *x, uint64_t n, char *why, size_t wlen)
 {
 	char buf[4096];
 
@@ -717,7 +679,7 @@ static int tar_skip(struct xzr *x, uint64_t n, char *why, size_t wlen)
 	return 0;
 }
 
-static int tar_write_file(struct xzr *x, int pfd, const char *base, uint64_t size,
+static int tar_write_file(struct xz *x, int pfd, const char *base, uint64_t size,
 			  char *why, size_t wlen)
 {
 	char buf[1 << 16];
@@ -757,7 +719,7 @@ static int tar_write_file(struct xzr *x, int pfd, const char *base, uint64_t siz
 }
 
 /* One entry of the archive; @name is clean (tar_clean). */
-static int tar_entry(struct xzr *x, int rootfd, char type, const char *name,
+static int tar_entry(struct xz *x, int rootfd, char type, const char *name,
 		     const char *target, uint64_t size, char *why, size_t wlen)
 {
 	const char *base, *tbase;
@@ -832,7 +794,7 @@ static int tar_entry(struct xzr *x, int rootfd, char type, const char *name,
 	return ret;
 }
 
-static int tar_extract(struct xzr *x, int rootfd, char *why, size_t wlen)
+static int tar_extract(struct xz *x, int rootfd, char *why, size_t wlen)
 {
 	char longname[PATH_MAX] = "", longlink[PATH_MAX] = "";
 	uint64_t total = 0, pax_size = 0;
@@ -847,11 +809,12 @@ static int tar_extract(struct xzr *x, int rootfd, char *why, size_t wlen)
 		int depth;
 
 		ret = xzr_read(x, &h, sizeof(h), why, wlen);
-		if (ret) {
-			if (ret == -EBADMSG && x->end)
-				seterr(why, wlen, "tar archive truncated (no end marker)");
-			return ret;
+		if (ret == -ENODATA) {
+			seterr(why, wlen, "tar archive truncated (no end marker)");
+			return -EBADMSG;
 		}
+		if (ret)
+			return ret;
 		if (h.name[0] == '\0') {
 			static const char zero[512];
 
@@ -1002,8 +965,8 @@ static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
 			    char *why, size_t wlen)
 {
 	static const char *const bases[] = { "/run", "/tmp" };
-	struct xzr *x;
-	int rootfd, ret = -ENOENT;
+	struct xz *x;
+	int fd, rootfd, ret = -ENOENT;
 	size_t i;
 
 	tmpdir[0] = '\0';
@@ -1019,20 +982,14 @@ static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
 		seterr(why, wlen, "no writable /run or /tmp to extract it to");
 		return -EACCES;
 	}
-	x = calloc(1, sizeof(*x));
-	if (!x) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	x->fd = open(tarxz, O_RDONLY | O_CLOEXEC);
-	if (x->fd < 0) {
+	fd = open(tarxz, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		seterr(why, wlen, "open: %s", strerror(errno));
-		free(x);
 		goto fail;
 	}
-	x->s = (lzma_stream)LZMA_STREAM_INIT;
-	if (lzma_stream_decoder(&x->s, XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
+	x = xz_from_fd(fd, XZ_MEMLIMIT);
+	if (!x) {
 		ret = -ENOMEM;
 		seterr(why, wlen, "xz decoder: out of memory");
 	} else {
@@ -1045,9 +1002,8 @@ static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
 			close(rootfd);
 		}
 	}
-	lzma_end(&x->s);
-	close(x->fd);
-	free(x);
+	xz_free(x);
+	close(fd);
 	if (!ret)
 		return 0;
 fail:

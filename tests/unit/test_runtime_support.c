@@ -1098,7 +1098,9 @@ static void test_kheaders_tarxz(void)
 		CHECK(!truncate(tmp("root2/sys/kernel/kheaders.tar.xz"), st.st_size / 2));
 	}
 	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
-	CHECK_ERR(ret, -ENOENT, err, "xz data corrupt or truncated");
+	/* util/xz.c tells a cut stream from a corrupt one (test_btfhub's
+	 * truncated-xz asserts the same words) */
+	CHECK_ERR(ret, -ENOENT, err, "/sys/kernel/kheaders.tar.xz: xz data truncated");
 	kheaders_cleanup(&kh);
 
 	write_text(tmp("root2/sys/kernel/kheaders.tar.xz"), "this is not xz at all\n");
