@@ -16,13 +16,12 @@
 
 #include "btfhub_internal.h"
 #include "util/fsio.h"
+#include "util/tar.h"
 #include "util/xz.h"
 
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */
 #define TAR_MAX		(BTFHUB_MAX_SIZE + (1u << 20))
-#define TAR_BLOCK	512
-#define TAR_NAME_MAX	4096
 
 int btfhub_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -96,216 +95,33 @@ static const char *hint(int ret)
 	}
 }
 
-/* ---- tar (POSIX ustar, GNU long names, pax path/size) ---- */
+/* ---- tar: util/tar.c, which refuses absolute names, "..", devices ---- */
 
-/* Octal numeric field: blanks, digits, then blank or NUL. -1 if invalid. */
-static long long tar_num(const unsigned char *f, size_t len)
+struct btf_entry {
+	char name[4096];	/* the .btf entry found, "" if none yet */
+	uint64_t off, len;	/* its data in the tarball */
+};
+
+/* Takes the one regular *.btf entry; links are refused: a btfhub tarball
+ * has none, and nothing here is ever extracted to follow them. */
+static int find_btf(struct tar *t, const struct tar_entry *e, void *ctx,
+		    char *err, size_t errlen)
 {
-	long long v = 0;
-	size_t i = 0;
+	struct btf_entry *b = ctx;
+	size_t l = strlen(e->name);
 
-	if (f[0] & 0x80)	/* base-256: only ever used beyond 8 GiB */
-		return (long long)BTFHUB_MAX_SIZE * 4;
-	while (i < len && f[i] == ' ')
-		i++;
-	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
-		v = v * 8 + (f[i] - '0');
-		if (v > (1ll << 40))
-			return -1;
-	}
-	if (i < len && f[i] != ' ' && f[i] != '\0')
-		return -1;
-	return v;
-}
-
-static bool tar_zero(const unsigned char *h)
-{
-	for (int i = 0; i < TAR_BLOCK; i++)
-		if (h[i])
-			return false;
-	return true;
-}
-
-/* The "..": refused, like an absolute path or an empty name. */
-static const char *tar_unsafe(const char *name)
-{
-	const char *p = name;
-
-	if (!*name)
-		return "an empty name";
-	if (*name == '/')
-		return "an absolute path";
-	while (*p) {
-		size_t l = strcspn(p, "/");
-
-		if (l == 2 && p[0] == '.' && p[1] == '.')
-			return "a '..' component";
-		p += l;
-		p += *p == '/';
-	}
-	return NULL;
-}
-
-/* pax extended header records "LEN key=value\n": takes path and size. */
-static int pax_parse(const unsigned char *d, size_t n, char *path,
-		     long long *size)
-{
-	size_t pos = 0;
-
-	while (pos < n) {
-		size_t len = 0, i = pos;
-		const char *kv, *eq;
-
-		while (i < n && d[i] >= '0' && d[i] <= '9' && len <= n)
-			len = len * 10 + (d[i++] - '0');
-		if (i >= n || d[i] != ' ' || len < i - pos + 3 || len > n - pos ||
-		    d[pos + len - 1] != '\n')
-			return -1;
-		kv = (const char *)d + i + 1;
-		eq = memchr(kv, '=', (const char *)d + pos + len - 1 - kv);
-		if (!eq)
-			return -1;
-		if (eq - kv == 4 && !memcmp(kv, "path", 4)) {
-			size_t vl = (const char *)d + pos + len - 1 - (eq + 1);
-
-			if (vl >= TAR_NAME_MAX || memchr(eq + 1, '\0', vl))
-				return -1;
-			memcpy(path, eq + 1, vl);
-			path[vl] = '\0';
-		} else if (eq - kv == 4 && !memcmp(kv, "size", 4)) {
-			char num[24];
-			size_t vl = (const char *)d + pos + len - 1 - (eq + 1);
-			char *end;
-
-			if (vl == 0 || vl >= sizeof(num))
-				return -1;
-			memcpy(num, eq + 1, vl);
-			num[vl] = '\0';
-			*size = strtoll(num, &end, 10);
-			if (*end || *size < 0)
-				return -1;
-		}
-		pos += len;
-	}
-	return 0;
-}
-
-/* Finds the one regular .btf entry: its data is @t[*off, *off + *len). */
-static int tar_find_btf(const unsigned char *t, size_t n, const char *name,
-			size_t *off, size_t *len, char *err, size_t errlen)
-{
-	char ename[TAR_NAME_MAX], pending[TAR_NAME_MAX] = "", found[TAR_NAME_MAX] = "";
-	long long pax_size = -1;
-	size_t pos = 0;
-
-	for (;;) {
-		const unsigned char *h = t + pos;
-		unsigned sum = 0, i;
-		int ssum = 0;	/* some old tars sum signed chars */
-		long long size, chk;
-		const char *why;
-		size_t data, l;
-		bool meta;
-		char type;
-
-		if (n - pos < TAR_BLOCK)
-			return fail(-EBADMSG, "%s: tar truncated at byte %zu (no end-of-archive "
-				    "block): fetch the tarball again", name, pos);
-		if (tar_zero(h))
-			break;
-		for (i = 0; i < TAR_BLOCK; i++) {
-			sum += (i >= 148 && i < 156) ? ' ' : h[i];
-			ssum += (i >= 148 && i < 156) ? ' ' : (signed char)h[i];
-		}
-		chk = tar_num(h + 148, 8);
-		if (memcmp(h + 257, "ustar", 5))
-			return fail(-EBADMSG, "%s: not a ustar/GNU tar header at byte %zu: "
-				    "corrupt, fetch the tarball again", name, pos);
-		if (chk != (long long)sum && chk != (long long)ssum)
-			return fail(-EBADMSG, "%s: bad tar header checksum at byte %zu: corrupt, "
-				    "fetch the tarball again", name, pos);
-		type = (char)h[156];
-		/* a pax size is the next real entry's, not a meta entry's */
-		meta = type && strchr("LxgK", type);
-		size = pax_size >= 0 && !meta ? pax_size : tar_num(h + 124, 12);
-		if (pending[0]) {
-			snprintf(ename, sizeof(ename), "%s", pending);
-		} else if (!memcmp(h + 257, "ustar\0", 6) && h[345]) {
-			/* POSIX: prefix "/" name (GNU tar uses that area otherwise) */
-			snprintf(ename, sizeof(ename), "%.155s/%.100s",
-				 (const char *)h + 345, (const char *)h);
-		} else {
-			snprintf(ename, sizeof(ename), "%.100s", (const char *)h);
-		}
-		if (size < 0)
-			return fail(-EBADMSG, "%s: entry %s: bad size field: corrupt, fetch "
-				    "the tarball again", name, ename);
-		if (size > BTFHUB_MAX_SIZE)
-			return fail(-EFBIG, "%s: entry %s is %lld bytes, over the %u MiB limit: "
-				    "not a kernel BTF", name, ename, size, BTFHUB_MAX_SIZE >> 20);
-		data = pos + TAR_BLOCK;
-		if ((size_t)size > n - data)
-			return fail(-EBADMSG, "%s: entry %s truncated (%zu of %lld bytes): "
-				    "fetch the tarball again", name, ename, n - data, size);
-		pos = data + (((size_t)size + TAR_BLOCK - 1) & ~(size_t)(TAR_BLOCK - 1));
-		if (pos > n)	/* last entry without its padding */
-			pos = n;
-
-		switch (type) {
-		case 'L':	/* GNU long name of the next entry */
-			l = strnlen((const char *)t + data, (size_t)size);
-			if (l == 0 || l >= sizeof(pending))
-				return fail(-EBADMSG, "%s: bad GNU long name (%zu bytes): "
-					    "corrupt tarball", name, l);
-			memcpy(pending, t + data, l);
-			pending[l] = '\0';
-			continue;
-		case 'x':	/* pax header of the next entry */
-			if (pax_parse(t + data, (size_t)size, pending, &pax_size))
-				return fail(-EBADMSG, "%s: bad pax header at byte %zu: corrupt "
-					    "tarball", name, data - TAR_BLOCK);
-			continue;
-		case 'g':	/* pax global header: nothing we use */
-		case 'K':	/* GNU long link name: links are refused below */
-			continue;
-		}
-		why = tar_unsafe(ename);
-		if (why)
-			return fail(-EPERM, "%s: entry \"%s\" has %s: refused (an unsafe "
-				    "archive); use a tarball from btfhub-archive", name, ename, why);
-		switch (type) {
-		case '0': case '\0': case '7':
-			l = strlen(ename);
-			if (l > 4 && !strcmp(ename + l - 4, ".btf")) {
-				if (found[0])
-					return fail(-ENOTUNIQ, "%s: two .btf entries (%s, %s): "
-						    "a btfhub tarball holds one; repack it", name,
-						    found, ename);
-				memcpy(found, ename, l + 1);
-				*off = data;
-				*len = (size_t)size;
-			}
-			break;
-		case '5':	/* directory */
-			break;
-		case '1': case '2':
-			return fail(-EPERM, "%s: entry \"%s\" is a %s: refused (an unsafe "
-				    "archive); use a tarball from btfhub-archive", name, ename,
-				    type == '1' ? "hard link" : "symbolic link");
-		case '3': case '4': case '6':
-			return fail(-EPERM, "%s: entry \"%s\" is a device or fifo: refused "
-				    "(an unsafe archive)", name, ename);
-		default:
-			return fail(-EBADMSG, "%s: entry \"%s\" has unsupported tar type '%c': "
-				    "repack it as a plain ustar tarball", name, ename,
-				    type > ' ' && type < 127 ? type : '?');
-		}
-		pending[0] = '\0';
-		pax_size = -1;
-	}
-	if (!found[0])
-		return fail(-ENODATA, "%s: no *.btf file inside the tarball: use the "
-			    "kernel's btfhub .btf.tar.xz", name);
+	(void)t;
+	if (e->type == TAR_HARDLINK || e->type == TAR_SYMLINK)
+		return fail(-EPERM, "entry \"%s\" is a %s: refused (an unsafe archive)",
+			    e->name, e->type == TAR_HARDLINK ? "hard link" : "symbolic link");
+	if (e->type != TAR_FILE || l <= 4 || strcmp(e->name + l - 4, ".btf"))
+		return 0;
+	if (b->name[0])
+		return fail(-ENOTUNIQ, "two .btf entries (%s, %s): a btfhub tarball holds "
+			    "one; repack it", b->name, e->name);
+	snprintf(b->name, sizeof(b->name), "%s", e->name);
+	b->off = e->offset;
+	b->len = e->size;
 	return 0;
 }
 
@@ -318,7 +134,6 @@ static int read_owned(unsigned char *buf, size_t n, const char *name,
 	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	char why[512];
 	void *plain;
-	size_t off, len;
 	int ret;
 
 	if (n >= sizeof(xz_magic) && !memcmp(buf, xz_magic, sizeof(xz_magic))) {
@@ -332,12 +147,22 @@ static int read_owned(unsigned char *buf, size_t n, const char *name,
 			   ".tar.xz; recompress with xz", name);
 		goto out;
 	}
-	if (n >= TAR_BLOCK && !memcmp(buf + 257, "ustar", 5)) {
-		ret = tar_find_btf(buf, n, name, &off, &len, err, errlen);
-		if (ret)
+	if (tar_is_tar(buf, n)) {
+		static const struct tar_limits lim = { .max_entry = BTFHUB_MAX_SIZE };
+		struct btf_entry b = { "" };
+
+		ret = tar_walk_mem(buf, n, &lim, find_btf, &b, why, sizeof(why));
+		if (ret) {
+			fail(ret, "%s: %s%s", name, why, hint(ret));
 			goto out;
-		memmove(buf, buf + off, len);
-		n = len;
+		}
+		if (!b.name[0]) {
+			ret = fail(-ENODATA, "%s: no *.btf file inside the tarball: use the "
+				   "kernel's btfhub .btf.tar.xz", name);
+			goto out;
+		}
+		memmove(buf, buf + b.off, b.len);
+		n = b.len;
 	}
 	ret = btf_check(buf, n, name, err, errlen);
 	if (ret)

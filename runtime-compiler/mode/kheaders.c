@@ -32,6 +32,7 @@
 #include "kheaders.h"
 #include "util/arch.h"
 #include "util/fsio.h"
+#include "util/tar.h"
 #include "util/xz.h"
 
 #define MAX_SYMLINK_HOPS	40
@@ -464,110 +465,7 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 	return 0;
 }
 
-/* ---- kheaders.tar.xz: an in-process xz + tar extractor ---- */
-
-/* The next @n bytes of the tar stream: the data ending first is a
- * truncated tar. */
-static int xzr_read(struct xz *x, void *buf, size_t n, char *why, size_t wlen)
-{
-	int ret = xz_read(x, buf, n, NULL, why, wlen);
-
-	if (ret == -ENODATA)
-		seterr(why, wlen, "tar data truncated");
-	return ret;
-}
-
-struct tar_hdr {
-	char name[100], mode[8], uid[8], gid[8], size[12], mtime[12];
-	char chksum[8], typeflag, linkname[100], magic[6], version[2];
-	char uname[32], gname[32], devmajor[8], devminor[8], prefix[155];
-	char pad[12];
-};
-_Static_assert(sizeof(struct tar_hdr) == 512, "tar header is one block");
-
-static bool tar_num(const char *f, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-
-	if ((unsigned char)f[0] & 0x80) {	/* GNU base-256 */
-		if (f[0] != (char)0x80)
-			return false;
-		for (i = 1; i < len; i++) {
-			if (v >> 56)
-				return false;
-			v = (v << 8) | (unsigned char)f[i];
-		}
-		*out = v;
-		return true;
-	}
-	while (i < len && f[i] == ' ')
-		i++;
-	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
-		if (v >> 60)
-			return false;
-		v = v * 8 + (f[i] - '0');
-	}
-	for (; i < len; i++)
-		if (f[i] != ' ' && f[i] != '\0')
-			return false;
-	*out = v;
-	return true;
-}
-
-static bool tar_chksum_ok(const struct tar_hdr *h)
-{
-	const unsigned char *b = (const void *)h;
-	uint64_t want;
-	unsigned long sum = 0;
-	long ssum = 0;
-	size_t i;
-
-	if (!tar_num(h->chksum, sizeof(h->chksum), &want))
-		return false;
-	for (i = 0; i < 512; i++) {
-		bool in = i >= offsetof(struct tar_hdr, chksum) &&
-			  i < offsetof(struct tar_hdr, chksum) + 8;
-
-		sum += in ? ' ' : b[i];
-		ssum += in ? ' ' : (signed char)b[i];
-	}
-	return sum == want || (long)want == ssum;
-}
-
-/* "./a//b/" -> "a/b". Refuses absolute names and "..". "" is the root. */
-static int tar_clean(const char *in, char *out, size_t len, int *depth)
-{
-	size_t o = 0;
-
-	*depth = 0;
-	if (in[0] == '/')
-		return -EPERM;
-	while (*in) {
-		size_t n;
-
-		while (*in == '/')
-			in++;
-		n = strcspn(in, "/");
-		if (!n)
-			break;
-		if (n == 2 && !strncmp(in, "..", 2))
-			return -EPERM;
-		if (!(n == 1 && in[0] == '.')) {
-			if (n > NAME_MAX || o + n + 2 > len)
-				return -ENAMETOOLONG;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, in, n);
-			o += n;
-			if (++*depth > TAR_MAX_DEPTH)
-				return -ENAMETOOLONG;
-		}
-		in += n;
-	}
-	out[o] = '\0';
-	return 0;
-}
+/* ---- kheaders.tar.xz: extracted in process (util/xz.c, util/tar.c) ---- */
 
 /* Opens the parent directory of @name below @rootfd, never following a
  * symlink; creates missing directories when @create. */
@@ -626,60 +524,7 @@ static bool link_target_ok(const char *t)
 	return true;
 }
 
-/* Parses pax records ("LEN key=value\n") for path, linkpath and size. */
-static int pax_parse(char *data, size_t len, char *path, char *lpath, size_t plen,
-		     uint64_t *size, bool *has_size)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		char *rec = data + off, *eq, *end;
-		unsigned long n = strtoul(rec, &end, 10);
-
-		if (end == rec || *end != ' ' || n < 5 || n > len - off ||
-		    rec[n - 1] != '\n')
-			return -EBADMSG;
-		rec[n - 1] = '\0';
-		eq = strchr(end + 1, '=');
-		if (!eq)
-			return -EBADMSG;
-		*eq = '\0';
-		if (!strcmp(end + 1, "path") || !strcmp(end + 1, "linkpath")) {
-			char *dst = end[1] == 'p' ? path : lpath;
-
-			if (strlen(eq + 1) >= plen)
-				return -ENAMETOOLONG;
-			strcpy(dst, eq + 1);
-		} else if (!strcmp(end + 1, "size")) {
-			char *e;
-
-			errno = 0;
-			*size = strtoull(eq + 1, &e, 10);
-			if (errno || *e)
-				return -EBADMSG;
-			*has_size = true;
-		}
-		off += n;
-	}
-	return 0;
-}
-
-static int tar_skip(struct xz *x, uint64_t n, char *why, size_t wlen)
-{
-	char buf[4096];
-
-	while (n) {
-		size_t k = n < sizeof(buf) ? n : sizeof(buf);
-		int ret = xzr_read(x, buf, k, why, wlen);
-
-		if (ret)
-			return ret;
-		n -= k;
-	}
-	return 0;
-}
-
-static int tar_write_file(struct xz *x, int pfd, const char *base, uint64_t size,
+static int tar_write_file(struct tar *t, int pfd, const char *base, uint64_t size,
 			  char *why, size_t wlen)
 {
 	char buf[1 << 16];
@@ -703,7 +548,7 @@ static int tar_write_file(struct xz *x, int pfd, const char *base, uint64_t size
 	while (size && !ret) {
 		size_t k = size < sizeof(buf) ? size : sizeof(buf);
 
-		ret = xzr_read(x, buf, k, why, wlen);
+		ret = tar_read_data(t, buf, k, why, wlen);
 		if (!ret) {
 			ret = fsio_write_all(fd, buf, k);
 			if (ret)
@@ -718,52 +563,53 @@ static int tar_write_file(struct xz *x, int pfd, const char *base, uint64_t size
 	return ret;
 }
 
-/* One entry of the archive; @name is clean (tar_clean). */
-static int tar_entry(struct xz *x, int rootfd, char type, const char *name,
-		     const char *target, uint64_t size, char *why, size_t wlen)
+/* One entry of the archive, written below the directory *ctx; the reader
+ * has refused absolute names, "..", devices and fifos already. */
+static int tar_entry(struct tar *t, const struct tar_entry *e, void *ctx,
+		     char *why, size_t wlen)
 {
-	const char *base, *tbase;
-	int pfd, tfd, ret = 0;
+	int rootfd = *(int *)ctx, pfd, tfd, ret = 0;
+	const char *name = e->name, *base, *tbase;
 	struct stat st;
 
+	if (!name[0])	/* "./" itself */
+		return 0;
 	pfd = tar_parent(rootfd, name, true, &base);
 	if (pfd < 0) {
 		seterr(why, wlen, "entry %s: %s", name,
 			 pfd == -ENOTDIR ? "goes through a symlink or a file" : strerror(-pfd));
 		return pfd;
 	}
-	switch (type) {
-	case '0': case '\0': case '7':
-		ret = tar_write_file(x, pfd, base, size, why, wlen);
-		size = 0;
+	switch (e->type) {
+	case TAR_FILE:
+		ret = tar_write_file(t, pfd, base, e->size, why, wlen);
 		break;
-	case '5':
+	case TAR_DIR:
 		if (mkdirat(pfd, base, 0755) && (errno != EEXIST ||
 		    fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))) {
 			ret = errno == EEXIST ? -EEXIST : -errno;
 			seterr(why, wlen, "directory entry %s: %s", name, strerror(-ret));
 		}
 		break;
-	case '2':
-		if (!link_target_ok(target)) {
+	case TAR_SYMLINK:
+		if (!link_target_ok(e->link)) {
 			seterr(why, wlen, "symlink %s -> %s points outside the tree (absolute or ..)",
-				 name, target);
+				 name, e->link);
 			ret = -EPERM;
 			break;
 		}
 		unlinkat(pfd, base, 0);
-		if (symlinkat(target, pfd, base)) {
+		if (symlinkat(e->link, pfd, base)) {
 			ret = -errno;
 			seterr(why, wlen, "symlink %s: %s", name, strerror(errno));
 		}
 		break;
-	case '1': {
+	case TAR_HARDLINK: {
 		char tname[PATH_MAX];
-		int depth;
 
-		if (tar_clean(target, tname, sizeof(tname), &depth) || !tname[0]) {
+		if (tar_clean_name(e->link, tname, sizeof(tname), TAR_MAX_DEPTH) || !tname[0]) {
 			seterr(why, wlen, "hard link %s -> %s points outside the tree",
-				 name, target);
+				 name, e->link);
 			ret = -EPERM;
 			break;
 		}
@@ -771,7 +617,7 @@ static int tar_entry(struct xz *x, int rootfd, char type, const char *name,
 		if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode)) {
 			seterr(why, wlen, "hard link %s -> %s: no such file in the archive",
-				 name, target);
+				 name, e->link);
 			ret = -EPERM;
 		} else {
 			unlinkat(pfd, base, 0);
@@ -784,126 +630,14 @@ static int tar_entry(struct xz *x, int rootfd, char type, const char *name,
 			close(tfd);
 		break;
 	}
-	default:
-		seterr(why, wlen, "entry %s has unsupported type '%c'", name, type);
-		ret = -EPERM;
 	}
 	close(pfd);
-	if (!ret && size)
-		ret = tar_skip(x, size, why, wlen);
 	return ret;
 }
 
-static int tar_extract(struct xz *x, int rootfd, char *why, size_t wlen)
+static int xz_src(void *x, void *buf, size_t n, char *why, size_t wlen)
 {
-	char longname[PATH_MAX] = "", longlink[PATH_MAX] = "";
-	uint64_t total = 0, pax_size = 0;
-	bool has_pax_size = false;
-	unsigned int entries = 0;
-	struct tar_hdr h;
-	int ret;
-
-	for (;;) {
-		char name[PATH_MAX], clean[PATH_MAX], target[PATH_MAX];
-		uint64_t size;
-		int depth;
-
-		ret = xzr_read(x, &h, sizeof(h), why, wlen);
-		if (ret == -ENODATA) {
-			seterr(why, wlen, "tar archive truncated (no end marker)");
-			return -EBADMSG;
-		}
-		if (ret)
-			return ret;
-		if (h.name[0] == '\0') {
-			static const char zero[512];
-
-			if (!memcmp(&h, zero, sizeof(zero)))
-				return 0;	/* end of archive */
-		}
-		if (++entries > TAR_MAX_ENTRIES) {
-			seterr(why, wlen, "more than %d entries", TAR_MAX_ENTRIES);
-			return -EFBIG;
-		}
-		if (!tar_chksum_ok(&h) || strncmp(h.magic, "ustar", 5)) {
-			seterr(why, wlen, "not a tar archive (bad header checksum or magic)");
-			return -EBADMSG;
-		}
-		if (!tar_num(h.size, sizeof(h.size), &size)) {
-			seterr(why, wlen, "bad size field");
-			return -EBADMSG;
-		}
-		if (has_pax_size)
-			size = pax_size;
-		has_pax_size = false;
-		if (size > TAR_MAX_BYTES || (total += size) > TAR_MAX_BYTES) {
-			seterr(why, wlen, "more than %llu bytes of data",
-				 (unsigned long long)TAR_MAX_BYTES);
-			return -EFBIG;
-		}
-		if (h.typeflag == 'L' || h.typeflag == 'K' || h.typeflag == 'x') {
-			char *data;
-			uint64_t padded = (size + 511) & ~511ULL;
-
-			if (size >= (h.typeflag == 'x' ? 65536 : PATH_MAX)) {
-				seterr(why, wlen, "extended header too long");
-				return -ENAMETOOLONG;
-			}
-			data = calloc(1, padded + 1);
-			if (!data)
-				return -ENOMEM;
-			ret = xzr_read(x, data, padded, why, wlen);
-			if (!ret && h.typeflag == 'x') {
-				ret = pax_parse(data, size, longname, longlink,
-						sizeof(longname), &pax_size, &has_pax_size);
-				if (ret)
-					seterr(why, wlen, "bad pax extended header");
-			} else if (!ret) {
-				snprintf(h.typeflag == 'L' ? longname : longlink,
-					 PATH_MAX, "%s", data);
-			}
-			free(data);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (h.typeflag == 'g') {	/* pax global header: nothing we use */
-			ret = tar_skip(x, (size + 511) & ~511ULL, why, wlen);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (longname[0]) {
-			snprintf(name, sizeof(name), "%s", longname);
-		} else if (h.prefix[0] && !strncmp(h.magic, "ustar\0", 6)) {
-			snprintf(name, sizeof(name), "%.155s/%.100s", h.prefix, h.name);
-		} else {
-			snprintf(name, sizeof(name), "%.100s", h.name);
-		}
-		if (longlink[0])
-			snprintf(target, sizeof(target), "%s", longlink);
-		else
-			snprintf(target, sizeof(target), "%.100s", h.linkname);
-		longname[0] = longlink[0] = '\0';
-		ret = tar_clean(name, clean, sizeof(clean), &depth);
-		if (ret) {
-			seterr(why, wlen, "entry %s: %s", name,
-				 ret == -EPERM ? "absolute name or .. refused" : "name too long");
-			return ret;
-		}
-		if (h.typeflag == '1' || h.typeflag == '2')
-			size = 0;	/* links carry no data */
-		if (!clean[0]) {	/* "./" itself */
-			ret = tar_skip(x, size, why, wlen);
-		} else {
-			ret = tar_entry(x, rootfd, h.typeflag, clean, target, size,
-					why, wlen);
-		}
-		if (!ret && size % 512)
-			ret = tar_skip(x, 512 - size % 512, why, wlen);
-		if (ret)
-			return ret;
-	}
+	return xz_read(x, buf, n, NULL, why, wlen);
 }
 
 /* Removes @name below dirfd recursively, never following symlinks. */
@@ -965,6 +699,10 @@ static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
 			    char *why, size_t wlen)
 {
 	static const char *const bases[] = { "/run", "/tmp" };
+	static const struct tar_limits lim = {
+		.max_entry = TAR_MAX_BYTES, .max_total = TAR_MAX_BYTES,
+		.max_entries = TAR_MAX_ENTRIES, .max_depth = TAR_MAX_DEPTH,
+	};
 	struct xz *x;
 	int fd, rootfd, ret = -ENOENT;
 	size_t i;
@@ -998,7 +736,7 @@ static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
 			ret = -errno;
 			seterr(why, wlen, "open %s: %s", tmpdir, strerror(errno));
 		} else {
-			ret = tar_extract(x, rootfd, why, wlen);
+			ret = tar_walk(xz_src, x, &lim, tar_entry, &rootfd, why, wlen);
 			close(rootfd);
 		}
 	}

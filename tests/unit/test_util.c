@@ -16,11 +16,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lzma.h>
+
 #include "util/arch.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 #include "util/osrelease.h"
+#include "util/tar.h"
+#include "util/xz.h"
 #include "check.h"
+#include "tarb.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -273,6 +278,392 @@ static void test_osrelease(void)
 	CHECK(i < sizeof(o.id));
 }
 
+/* ---- xz ---- */
+
+/* @n bytes of @in, xz-compressed (malloc'ed) */
+static uint8_t *xz_of(const void *in, size_t n, size_t *out_len)
+{
+	size_t cap = n + n / 2 + 65536;
+	uint8_t *out = malloc(cap);
+
+	*out_len = 0;
+	if (!out || lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, in, n, out,
+					     out_len, cap) != LZMA_OK) {
+		fprintf(stderr, "xz encode failed\n");
+		failures++;
+	}
+	return out;
+}
+
+static void test_xz(void)
+{
+	size_t n = 200000, zlen, zlen2, got, i;
+	uint8_t *plain = malloc(n), *z, *z2, *both, buf[64];
+	char err[256];
+	struct xz *x;
+	void *out;
+	int fds[2], fd;
+
+	for (i = 0; i < n; i++)
+		plain[i] = (uint8_t)(i * 7 + i / 1000);
+	z = xz_of(plain, n, &zlen);
+	/* from memory: exact reads, skips, short reads at the end */
+	x = xz_from_mem(z, zlen, 64u << 20);
+	CHECK(x && !xz_read(x, buf, 10, NULL, err, sizeof(err)) && !memcmp(buf, plain, 10));
+	CHECK(!xz_read(x, NULL, n - 20, NULL, err, sizeof(err)));	/* skipped */
+	CHECK(!xz_read(x, buf, 64, &got, err, sizeof(err)) && got == 10);
+	CHECK(!memcmp(buf, plain + n - 10, 10));
+	CHECK(!xz_read(x, buf, 1, &got, err, sizeof(err)) && got == 0);
+	CHECK(xz_read(x, buf, 1, NULL, err, sizeof(err)) == -ENODATA);
+	xz_free(x);
+	xz_free(NULL);
+
+	/* whole buffers, the output limit exact and one byte short */
+	CHECK(!xz_decode_mem(z, zlen, 64u << 20, n, &out, &got, err, sizeof(err)));
+	CHECK(got == n && !memcmp(out, plain, n));
+	free(out);
+	CHECK_ERR(xz_decode_mem(z, zlen, 64u << 20, n - 1, &out, &got, err, sizeof(err)),
+		  -EFBIG, err, "decompresses to more than the 0 MiB limit");
+	CHECK(!out && !got);
+	/* concatenated streams are one */
+	z2 = xz_of("tail", 4, &zlen2);
+	both = malloc(zlen + zlen2);
+	memcpy(both, z, zlen);
+	memcpy(both + zlen, z2, zlen2);
+	CHECK(!xz_decode_mem(both, zlen + zlen2, 64u << 20, 1 << 20, &out, &got, err, sizeof(err)));
+	CHECK(got == n + 4 && !memcmp((char *)out + n, "tail", 4));
+	free(out);
+
+	/* each failure says what it is */
+	CHECK_ERR(xz_decode_mem("not xz at all", 13, 64u << 20, 1 << 20, &out, &got, err,
+				sizeof(err)), -EBADMSG, err, "not an xz file");
+	CHECK_ERR(xz_decode_mem(z, zlen / 2, 64u << 20, 1 << 20, &out, &got, err, sizeof(err)),
+		  -EBADMSG, err, "xz data truncated");
+	CHECK_ERR(xz_decode_mem(z, 0, 64u << 20, 1 << 20, &out, &got, err, sizeof(err)),
+		  -EBADMSG, err, "xz data truncated (0 bytes)");
+	memcpy(both, z, zlen);
+	both[zlen / 2] ^= 0x55;
+	CHECK_ERR(xz_decode_mem(both, zlen, 64u << 20, 1 << 20, &out, &got, err, sizeof(err)),
+		  -EBADMSG, err, "corrupt xz data");
+	CHECK_ERR(xz_decode_mem(z, zlen, 4096, 1 << 20, &out, &got, err, sizeof(err)),
+		  -EFBIG, err, "MiB to decompress, over the 0 MiB limit");
+
+	/* from a pipe, written in small pieces */
+	CHECK(!pipe(fds));
+	if (!fork()) {
+		close(fds[0]);
+		for (i = 0; i < zlen; i += 1000)
+			if (fsio_write_all(fds[1], z + i, zlen - i < 1000 ? zlen - i : 1000))
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	x = xz_from_fd(fds[0], 64u << 20);
+	out = malloc(n);
+	CHECK(x && !xz_read(x, out, n, NULL, err, sizeof(err)) && !memcmp(out, plain, n));
+	CHECK(!xz_read(x, buf, 1, &got, err, sizeof(err)) && !got);
+	xz_free(x);
+	close(fds[0]);
+	free(out);
+	/* a file cut short, and a read error */
+	put_file(tmp("cut.xz"), z, zlen / 2);
+	fd = open(tmp("cut.xz"), O_RDONLY | O_CLOEXEC);
+	x = xz_from_fd(fd, 64u << 20);
+	out = malloc(n);
+	CHECK_ERR(xz_read(x, out, n, NULL, err, sizeof(err)), -EBADMSG, err, "xz data truncated");
+	xz_free(x);
+	close(fd);
+	x = xz_from_fd(-1, 64u << 20);
+	CHECK_ERR(xz_read(x, out, 1, NULL, err, sizeof(err)), -EBADF, err, "read: ");
+	xz_free(x);
+	free(out);
+	free(both);
+	free(z2);
+	free(z);
+	free(plain);
+}
+
+/* ---- tar ---- */
+
+struct seen {
+	char log[4096];		/* "TYPE name[->link] size;" per entry */
+	int fail_at;		/* entry number whose callback fails, or -1 */
+	int count;
+	size_t read_some;	/* bytes of each file to read with tar_read_data */
+	const unsigned char *base;	/* tar_walk_mem: check offsets against it */
+};
+
+static int record(struct tar *t, const struct tar_entry *e, void *ctx, char *err,
+		  size_t errlen)
+{
+	struct seen *s = ctx;
+	size_t l = strlen(s->log);
+	char data[64] = "";
+
+	if (s->count++ == s->fail_at) {
+		snprintf(err, errlen, "stop at %s", e->name);
+		return -ECANCELED;
+	}
+	if (e->type == TAR_FILE && s->read_some) {
+		size_t k = e->size < s->read_some ? e->size : s->read_some;
+
+		CHECK(!tar_read_data(t, data, k, err, errlen));
+		data[k] = '\0';
+		if (s->base)
+			CHECK(!memcmp(s->base + e->offset, data, k));
+		CHECK(tar_read_data(t, data, e->size - k + 1, err, errlen) == -EINVAL);
+	}
+	snprintf(s->log + l, sizeof(s->log) - l, "%c %s%s%s %llu%s%s;", (char)e->type,
+		 e->name, e->link[0] ? "->" : "", e->link, (unsigned long long)e->size,
+		 data[0] ? " " : "", data);
+	return 0;
+}
+
+static int walk(struct tarb *t, const struct tar_limits *lim, struct seen *s,
+		char *err, size_t errlen)
+{
+	s->log[0] = '\0';
+	s->count = 0;
+	s->base = t->buf;
+	return tar_walk_mem(t->buf, t->len, lim, record, s, err, errlen);
+}
+
+/* one entry of a given raw name and type, after a good one */
+static int walk_one(const char *name, char type, const char *link, char *err,
+		    size_t errlen)
+{
+	struct seen s = { .fail_at = -1 };
+	struct tarb t = { 0 };
+	int ret;
+
+	tb_add(&t, "ok.h", '0', NULL, "x");
+	tb_add(&t, name, type, link, type == '0' ? "data" : NULL);
+	tb_end(&t);
+	ret = walk(&t, NULL, &s, err, errlen);
+	free(t.buf);
+	return ret;
+}
+
+static int xz_tar_src(void *x, void *buf, size_t n, char *err, size_t errlen)
+{
+	return xz_read(x, buf, n, NULL, err, errlen);
+}
+
+static void test_tar(void)
+{
+	struct tar_limits lim = { 0 };
+	struct seen s = { .fail_at = -1, .read_some = 5 };
+	struct tarb t = { 0 };
+	char err[512], out[64], longname[300], longlink[300];
+	size_t zlen, i;
+	uint8_t *z;
+	struct xz *x;
+
+	/* every kind of entry and name */
+	memset(longname, 'n', sizeof(longname));
+	memcpy(longname, "./dir/", 6);
+	longname[250] = '\0';
+	memset(longlink, 'l', sizeof(longlink));
+	longlink[200] = '\0';
+	tb_add(&t, "./", '5', NULL, NULL);
+	tb_add(&t, "./dir/", '5', NULL, NULL);
+	tb_add(&t, ".//dir/./a.h", '0', NULL, "hello world");
+	tb_add(&t, "dir/contig.h", '7', NULL, "c");
+	tb_add(&t, "dir/old.h", '\0', NULL, "o");
+	tb_add(&t, longname, '0', NULL, "long");
+	tb_add(&t, "dir/sym", '2', "a.h", NULL);
+	tb_add(&t, "dir/hard", '1', "dir/a.h", NULL);
+	tb_header(&t, "././@LongLink", 'K', NULL, strlen(longlink) + 1);
+	tb_append(&t, longlink, strlen(longlink) + 1);
+	tb_pad(&t);
+	tb_add(&t, "dir/longsym", '2', "x", NULL);
+	tb_pax_path(&t, "dir/pax-named.h");
+	tb_add(&t, "dir/short.h", '0', NULL, "pax");
+	tb_header(&t, "pax_global_header", 'g', NULL, 0);
+	tb_end(&t);
+	CHECK(tar_is_tar(t.buf, t.len) && !tar_is_tar(t.buf, 511));
+	CHECK(!walk(&t, NULL, &s, err, sizeof(err)));
+	CHECK_HAS(s.log, "5  0;5 dir 0;0 dir/a.h 11 hello;0 dir/contig.h 1 c;0 dir/old.h 1 o;");
+	CHECK_HAS(s.log, "nnnnnnnnnnnn 4 long;2 dir/sym->a.h 0;1 dir/hard->dir/a.h 0;");
+	CHECK_HAS(s.log, "2 dir/longsym->llllllll");
+	CHECK_HAS(s.log, "lll 0;0 dir/pax-named.h 3 pax;");
+	CHECK(s.count == 10);
+	/* the same archive streamed through xz */
+	z = xz_of(t.buf, t.len, &zlen);
+	x = xz_from_mem(z, zlen, 64u << 20);
+	{
+		char log[4096];
+
+		memcpy(log, s.log, sizeof(log));
+		s.log[0] = '\0';
+		s.count = 0;
+		s.base = NULL;
+		CHECK(!tar_walk(xz_tar_src, x, NULL, record, &s, err, sizeof(err)));
+		CHECK_STR(s.log, log);
+	}
+	xz_free(x);
+	free(z);
+	/* the callback stops the walk with its error */
+	s.fail_at = 3;
+	CHECK_ERR(walk(&t, NULL, &s, err, sizeof(err)), -ECANCELED, err, "stop at dir/contig.h");
+	s.fail_at = -1;
+
+	/* limits */
+	lim.max_entries = 9;
+	CHECK_ERR(walk(&t, &lim, &s, err, sizeof(err)), -EFBIG, err, "more than 9 entries");
+	lim.max_entries = 0;
+	lim.max_entry = 10;
+	CHECK_ERR(walk(&t, &lim, &s, err, sizeof(err)), -EFBIG, err,
+		  "entry \".//dir/./a.h\" is 11 bytes, over the 0 MiB limit");
+	lim.max_entry = 0;
+	lim.max_total = 20;
+	CHECK_ERR(walk(&t, &lim, &s, err, sizeof(err)), -EFBIG, err, "limit of data");
+	lim.max_total = 0;
+	lim.max_depth = 1;
+	CHECK_ERR(walk(&t, &lim, &s, err, sizeof(err)), -ENAMETOOLONG, err,
+		  "entry \".//dir/./a.h\": name too long");
+	/* every cut is an error, never a read past the end */
+	s.base = t.buf;
+	for (i = 0; i < t.len - 1024; i += 97)
+		CHECK(tar_walk_mem(t.buf, i, NULL, record, &s, err, sizeof(err)) == -EBADMSG);
+	s.read_some = 0;	/* the data of "dir/a.h" starts at 1536 */
+	CHECK_ERR(tar_walk_mem(t.buf, 1536 + 5, NULL, record, &s, err, sizeof(err)),
+		  -EBADMSG, err, "entry \"dir/a.h\" truncated: the archive ends inside its 11 bytes");
+	s.read_some = 5;
+	CHECK_ERR(tar_walk_mem(t.buf, t.len - 1024, NULL, record, &s, err, sizeof(err)),
+		  -EBADMSG, err, "tar archive truncated at byte");
+	free(t.buf);
+
+	/* the safety rules */
+	CHECK_ERR(walk_one("/etc/x", '0', NULL, err, sizeof(err)), -EPERM, err,
+		  "entry \"/etc/x\" has an absolute path (absolute name or .. refused)");
+	CHECK_ERR(walk_one("a/../../x", '0', NULL, err, sizeof(err)), -EPERM, err,
+		  "entry \"a/../../x\" has a '..' component");
+	CHECK_ERR(walk_one("..", '5', NULL, err, sizeof(err)), -EPERM, err, "'..' component");
+	CHECK_ERR(walk_one("", '0', NULL, err, sizeof(err)), -EPERM, err,
+		  "tar entry at byte 1024 has an empty name");
+	CHECK_ERR(walk_one("dev", '3', NULL, err, sizeof(err)), -EPERM, err,
+		  "entry \"dev\" is a device or fifo: refused (unsupported type '3')");
+	CHECK_ERR(walk_one("fifo", '6', NULL, err, sizeof(err)), -EPERM, err, "device or fifo");
+	CHECK_ERR(walk_one("sparse", 'S', NULL, err, sizeof(err)), -EBADMSG, err,
+		  "entry \"sparse\" has unsupported type 'S'");
+	CHECK_ERR(walk_one("ctl\n\x1b[0m", '0', "", err, sizeof(err)), 0, "", "");
+	CHECK_ERR(walk_one("/ctl\n\x1b", '0', "", err, sizeof(err)), -EPERM, err,
+		  "entry \"/ctl??\" has an absolute path");
+	/* links are handed over, their targets as stored: the caller judges */
+	CHECK_ERR(walk_one("l", '2', "/etc/passwd", err, sizeof(err)), 0, "", "");
+
+	/* damaged headers and extended headers */
+	{
+		static const struct { size_t off; const char *bytes; size_t n; int ret;
+				      const char *msg; } bad[] = {
+			{ 148, "1", 1, -EBADMSG, "bad tar header at byte 1024: not a tar archive (bad header checksum or magic)" },
+			{ 257, "xstar", 5, -EBADMSG, "not a tar archive" },
+			{ 124, "0000000001x", 11, -EBADMSG, "bad size field in the tar header at byte 1024" },
+			{ 124, "\x80\0\0\0\0\0\0\0\0\0\0\x02", 12, 0, "" },	/* base-256 size */
+		};
+
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+			unsigned int sum = 0;
+			size_t k;
+
+			memset(&t, 0, sizeof(t));
+			tb_add(&t, "ok.h", '0', NULL, "x");
+			tb_add(&t, "b.h", '0', NULL, "x");
+			tb_end(&t);
+			memcpy(t.buf + 1024 + bad[i].off, bad[i].bytes, bad[i].n);
+			if (bad[i].off != 148) {	/* keep the checksum right */
+				memset(t.buf + 1024 + 148, ' ', 8);
+				for (k = 0; k < 512; k++)
+					sum += t.buf[1024 + k];
+				snprintf((char *)t.buf + 1024 + 148, 8, "%06o", sum);
+			}
+			err[0] = '\0';
+			CHECK_ERR(walk(&t, NULL, &s, err, sizeof(err)), bad[i].ret, err, bad[i].msg);
+			free(t.buf);
+		}
+	}
+	memset(&t, 0, sizeof(t));
+	tb_header(&t, "PaxHeaders/x", 'x', NULL, 12);
+	tb_append(&t, "99 path=x\n\n\n", 12);
+	tb_pad(&t);
+	tb_add(&t, "b.h", '0', NULL, "x");
+	tb_end(&t);
+	CHECK_ERR(walk(&t, NULL, &s, err, sizeof(err)), -EBADMSG, err,
+		  "bad pax extended header at byte 0");
+	free(t.buf);
+	memset(&t, 0, sizeof(t));
+	tb_header(&t, "././@LongLink", 'L', NULL, 0);
+	tb_add(&t, "b.h", '0', NULL, "x");
+	tb_end(&t);
+	CHECK_ERR(walk(&t, NULL, &s, err, sizeof(err)), -EBADMSG, err,
+		  "bad GNU long name extended header at byte 0");
+	free(t.buf);
+	/* a pax size is the next entry's: here bigger than the header says */
+	memset(&t, 0, sizeof(t));
+	tb_header(&t, "PaxHeaders/x", 'x', NULL, 12);
+	tb_append(&t, "12 size=11\n", 11);
+	tb_append(&t, "", 1);	/* NUL padding inside the record area is an error */
+	tb_pad(&t);
+	tb_end(&t);
+	CHECK(walk(&t, NULL, &s, err, sizeof(err)) == -EBADMSG);
+	free(t.buf);
+	memset(&t, 0, sizeof(t));
+	tb_header(&t, "PaxHeaders/x", 'x', NULL, 11);
+	tb_append(&t, "11 size=5\n\n", 11);
+	tb_pad(&t);
+	CHECK(walk(&t, NULL, &s, err, sizeof(err)) == -EBADMSG);	/* "11 size=5\n\n" is 11 */
+	free(t.buf);
+	memset(&t, 0, sizeof(t));
+	tb_header(&t, "PaxHeaders/x", 'x', NULL, 10);
+	tb_append(&t, "10 size=5\n", 10);
+	tb_pad(&t);
+	tb_header(&t, "five.h", '0', NULL, 2);	/* the pax size wins */
+	tb_append(&t, "12345", 5);
+	tb_pad(&t);
+	tb_end(&t);
+	s.read_some = 64;
+	CHECK(!walk(&t, NULL, &s, err, sizeof(err)));
+	CHECK_STR(s.log, "0 five.h 5 12345;");
+	free(t.buf);
+
+	/* clean names */
+	CHECK(!tar_clean_name("./a//b/./c/", out, sizeof(out), 0));
+	CHECK_STR(out, "a/b/c");
+	CHECK(!tar_clean_name("./", out, sizeof(out), 0) && !out[0]);
+	CHECK(tar_clean_name("/a", out, sizeof(out), 0) == -EPERM);
+	CHECK(tar_clean_name("a/..", out, sizeof(out), 0) == -EPERM);
+	CHECK(!tar_clean_name("a/..b/c..", out, sizeof(out), 0));
+	CHECK(tar_clean_name("a/b/c", out, sizeof(out), 2) == -ENAMETOOLONG);
+	CHECK(!tar_clean_name("a/b/c", out, 6, 3));
+	CHECK(tar_clean_name("a/b/c", out, 5, 3) == -ENAMETOOLONG);
+	memset(longname, 'x', 257);
+	longname[257] = '\0';
+	CHECK(tar_clean_name(longname, out, sizeof(out), 0) == -ENAMETOOLONG);
+
+	/* bit flips of a good archive: an error or a walk, never a crash
+	 * (test_util_asan checks the "never") */
+	memset(&t, 0, sizeof(t));
+	tb_add(&t, "./", '5', NULL, NULL);
+	tb_add(&t, longname + 100, '0', NULL, "data");
+	tb_pax_path(&t, "p/q.h");
+	tb_add(&t, "x", '0', NULL, "pax");
+	tb_add(&t, "s", '2', "q.h", NULL);
+	tb_end(&t);
+	s.base = t.buf;
+	srand(11);
+	for (i = 0; i < 20000; i++) {
+		size_t at = (size_t)rand() % t.len;
+		unsigned char bit = (unsigned char)(1u << (rand() % 8));
+
+		t.buf[at] ^= bit;
+		tar_walk_mem(t.buf, t.len, NULL, record, &s, err, sizeof(err));
+		CHECK(!strchr(err, '\n'));
+		t.buf[at] ^= bit;
+	}
+	free(t.buf);
+}
+
 /* ---- arch ---- */
 
 static void test_arch(void)
@@ -310,7 +701,8 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} groups[] = {
 		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
-		{ "osrelease", test_osrelease },
+		{ "osrelease", test_osrelease }, { "tar", test_tar },
+		{ "xz", test_xz },
 	};
 	size_t i;
 	int ran = 0;
