@@ -7,10 +7,11 @@
 #include <stdint.h>
 
 #include "btfhub.h"
+#include "util/msg.h"
 
-/* Writes the one-line message (printf format) and returns @ret. */
-int btfhub_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* In a function with (char *err, size_t errlen): writes the one-line
+ * message (printf format) and returns @ret. */
+#define fail(ret, ...) msg_set(err, errlen, ret, __VA_ARGS__)
 
 static inline uint32_t btfhub_le32(const unsigned char *p)
 {

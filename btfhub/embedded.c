@@ -13,7 +13,6 @@
 
 #include "btfhub_internal.h"
 
-#define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 
 #define ARC_MAGIC	"BPFPBTFA"
 #define ARC_VERSION	1

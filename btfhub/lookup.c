@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,6 @@
 #include "util/arch.h"
 #include "util/osrelease.h"
 
-#define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 #define LIST_SHOWN	5
 
 int btfhub_key_from_system(const char *os_release_path, struct btfhub_key *k,
@@ -116,23 +114,6 @@ static bool same_key(const struct kpath *a, const struct kpath *b)
 		if (a->len[i] != b->len[i] || memcmp(a->c[i], b->c[i], a->len[i]))
 			return false;
 	return true;
-}
-
-/* Appends to a message, truncating safely. */
-static void msg_add(char *err, size_t errlen, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void msg_add(char *err, size_t errlen, size_t *at, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || *at >= errlen)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(err + *at, errlen - *at, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*at += (size_t)n;
 }
 
 int btfhub_lookup_paths(const char *const *paths, size_t n,

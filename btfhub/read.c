@@ -6,7 +6,6 @@
  * the same, so that we accept exactly what `tar x` would unpack safely.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +21,6 @@
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */
 #define TAR_MAX		(BTFHUB_MAX_SIZE + (1u << 20))
-
-int btfhub_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-#define fail(ret, ...) btfhub_fail(err, errlen, ret, __VA_ARGS__)
 
 /* ---- BTF ---- */
 

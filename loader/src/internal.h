@@ -9,6 +9,7 @@
 
 #include <bpfport/bpfport.h>
 #include "json.h"
+#include "util/msg.h"
 #include "util/osrelease.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -27,8 +28,7 @@ void bp_pr(enum bpfport_print_level level, const char *fmt, ...)
 #define pr_info(...) bp_pr(BPFPORT_INFO, __VA_ARGS__)
 #define pr_debug(...) bp_pr(BPFPORT_DEBUG, __VA_ARGS__)
 /* Writes a one-line message into err (when err and errlen are set). */
-void bp_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define seterr(err, errlen, ...) ((void)msg_set(err, errlen, 0, __VA_ARGS__))
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -44,14 +44,3 @@ const char *bpfport_errmsg(void)
 {
 	return errmsg[0] ? errmsg : strerror(errno);
 }
-
-void bp_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}

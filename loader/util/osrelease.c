@@ -6,27 +6,14 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsio.h"
+#include "msg.h"
 #include "osrelease.h"
-
-static void osr_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void osr_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Unquotes value @v (@n bytes) into @dst (@cap bytes, NUL-terminated, cut
  * to fit). Returns the full unquoted length: >= cap means it was cut. */
@@ -109,19 +96,19 @@ int os_release_read(const char *path, struct os_release *out, char *err,
 	if (ret) {
 		memset(out, 0, sizeof(*out));
 		if (ret == -EFBIG)
-			osr_err(err, errlen, "os-release %s: larger than %u KiB: not an os-release file",
+			msg_set(err, errlen, ret, "os-release %s: larger than %u KiB: not an os-release file",
 				path, OS_RELEASE_MAX >> 10);
 		else
-			osr_err(err, errlen, "os-release %s: %s", path, strerror(-ret));
+			msg_set(err, errlen, ret, "os-release %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	ret = os_release_parse(text, out);
 	free(text);
 	if (ret == -ENOENT)
-		osr_err(err, errlen, "os-release %s has no ID= line: not an os-release file",
+		msg_set(err, errlen, ret, "os-release %s has no ID= line: not an os-release file",
 			path);
 	else if (ret)
-		osr_err(err, errlen, "os-release %s: ID or VERSION_ID longer than %zu bytes: not a real os-release",
+		msg_set(err, errlen, ret, "os-release %s: ID or VERSION_ID longer than %zu bytes: not a real os-release",
 			path, sizeof(out->id) - 1);
 	return ret;
 }
@@ -140,6 +127,6 @@ int os_release_read_root(const char *root, struct os_release *out, char *err,
 		return 0;
 	ret = os_release_read(usr, out, why_usr, sizeof(why_usr));
 	if (ret)
-		osr_err(err, errlen, "no usable os-release: %s; %s", why_etc, why_usr);
+		msg_set(err, errlen, ret, "no usable os-release: %s; %s", why_etc, why_usr);
 	return ret;
 }

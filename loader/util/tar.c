@@ -7,11 +7,11 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "tar.h"
 
 #define PAX_MAX		(64u << 10)	/* an extended header's size */
@@ -24,20 +24,6 @@ struct tar {
 	uint64_t size;		/* of the current entry */
 	const char *name;	/* the current entry, for messages */
 };
-
-static int tar_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int tar_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* A name fit for a one-line message: control bytes become '?'. */
 static const char *shown(const char *name, char *buf, size_t len)
@@ -56,7 +42,7 @@ static int t_read(struct tar *t, void *buf, size_t n, char *err, size_t errlen)
 	int ret = t->read(t->src, buf, n, err, errlen);
 
 	if (ret == -ENODATA)
-		return tar_err(err, errlen, -EBADMSG,
+		return msg_set(err, errlen, -EBADMSG,
 			       "tar archive truncated at byte %llu (no end-of-archive block)",
 			       (unsigned long long)t->pos);
 	if (!ret)
@@ -224,24 +210,24 @@ static int meta_entry(struct tar *t, char type, uint64_t size, uint64_t at,
 	if (type == 'g')	/* pax global header: nothing we use */
 		return padded ? t_read(t, NULL, (size_t)padded, err, errlen) : 0;
 	if (size >= (type == 'x' ? PAX_MAX : PATH_MAX) || (type != 'x' && !size))
-		return tar_err(err, errlen, -EBADMSG,
+		return msg_set(err, errlen, -EBADMSG,
 			       "bad %s extended header at byte %llu (%llu bytes)",
 			       type == 'x' ? "pax" : "GNU long name",
 			       (unsigned long long)at, (unsigned long long)size);
 	data = malloc((size_t)padded + 1);
 	if (!data)
-		return tar_err(err, errlen, -ENOMEM, "out of memory");
+		return msg_set(err, errlen, -ENOMEM, "out of memory");
 	ret = t_read(t, data, (size_t)padded, err, errlen);
 	if (!ret && type == 'x') {
 		if (pax_parse(data, (size_t)size, pd->name, pd->link, &pd->size,
 			      &pd->has_size))
-			ret = tar_err(err, errlen, -EBADMSG, "bad pax extended header at byte %llu",
+			ret = msg_set(err, errlen, -EBADMSG, "bad pax extended header at byte %llu",
 				      (unsigned long long)at);
 	} else if (!ret) {
 		l = strnlen((const char *)data, (size_t)size);	/* < PATH_MAX */
 		data[l] = '\0';
 		if (!l)
-			ret = tar_err(err, errlen, -EBADMSG,
+			ret = msg_set(err, errlen, -EBADMSG,
 				      "bad GNU long name extended header at byte %llu (empty)",
 				      (unsigned long long)at);
 		else
@@ -272,15 +258,15 @@ static int real_entry(const unsigned char *h, char type, uint64_t size, uint64_t
 	else
 		snprintf(link, PATH_MAX, "%.100s", (const char *)h + 157);
 	if (!name[0])
-		return tar_err(err, errlen, -EPERM, "tar entry at byte %llu has an empty name: refused",
+		return msg_set(err, errlen, -EPERM, "tar entry at byte %llu has an empty name: refused",
 			       (unsigned long long)at);
 	ret = tar_clean_name(name, clean, PATH_MAX, lim->max_depth);
 	if (ret == -EPERM)
-		return tar_err(err, errlen, ret, "entry \"%s\" has %s (absolute name or .. refused)",
+		return msg_set(err, errlen, ret, "entry \"%s\" has %s (absolute name or .. refused)",
 			       shown(name, s, sizeof(s)),
 			       name[0] == '/' ? "an absolute path" : "a '..' component");
 	if (ret)
-		return tar_err(err, errlen, ret, "entry \"%s\": name too long", shown(name, s, sizeof(s)));
+		return msg_set(err, errlen, ret, "entry \"%s\": name too long", shown(name, s, sizeof(s)));
 	switch (type) {
 	case '\0': case '0': case '7':
 		e->type = TAR_FILE;
@@ -293,10 +279,10 @@ static int real_entry(const unsigned char *h, char type, uint64_t size, uint64_t
 		e->type = TAR_DIR;
 		break;
 	case '3': case '4': case '6':
-		return tar_err(err, errlen, -EPERM, "entry \"%s\" is a device or fifo: refused (unsupported type '%c')",
+		return msg_set(err, errlen, -EPERM, "entry \"%s\" is a device or fifo: refused (unsupported type '%c')",
 			       shown(name, s, sizeof(s)), type);
 	default:
-		return tar_err(err, errlen, -EBADMSG, "entry \"%s\" has unsupported type '%c'",
+		return msg_set(err, errlen, -EBADMSG, "entry \"%s\" has unsupported type '%c'",
 			       shown(name, s, sizeof(s)),
 			       type > ' ' && type < 127 ? type : '?');
 	}
@@ -323,7 +309,7 @@ int tar_walk(tar_read_fn read, void *src, const struct tar_limits *lim,
 		lim = &none;
 	name = malloc(3 * PATH_MAX);
 	if (!pd || !name) {
-		ret = tar_err(err, errlen, -ENOMEM, "out of memory");
+		ret = msg_set(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	clean = name + PATH_MAX;
@@ -339,17 +325,17 @@ int tar_walk(tar_read_fn read, void *src, const struct tar_limits *lim,
 		if (!memcmp(h, zero, TAR_BLOCK))
 			break;		/* the end of the archive */
 		if (lim->max_entries && ++entries > lim->max_entries) {
-			ret = tar_err(err, errlen, -EFBIG, "more than %u entries in the tar archive",
+			ret = msg_set(err, errlen, -EFBIG, "more than %u entries in the tar archive",
 				      lim->max_entries);
 			break;
 		}
 		if (!header_ok(h)) {
-			ret = tar_err(err, errlen, -EBADMSG, "bad tar header at byte %llu: not a tar archive (bad header checksum or magic)",
+			ret = msg_set(err, errlen, -EBADMSG, "bad tar header at byte %llu: not a tar archive (bad header checksum or magic)",
 				      (unsigned long long)at);
 			break;
 		}
 		if (!tar_num(h + 124, 12, &size)) {
-			ret = tar_err(err, errlen, -EBADMSG, "bad size field in the tar header at byte %llu",
+			ret = msg_set(err, errlen, -EBADMSG, "bad size field in the tar header at byte %llu",
 				      (unsigned long long)at);
 			break;
 		}
@@ -359,7 +345,7 @@ int tar_walk(tar_read_fn read, void *src, const struct tar_limits *lim,
 			size = pd->size;
 		if (lim->max_entry && size > lim->max_entry) {
 			/* the header's own name field is 100 bytes, maybe unterminated */
-			ret = tar_err(err, errlen, -EFBIG, "entry \"%s\" is %llu bytes, over the %llu MiB limit",
+			ret = msg_set(err, errlen, -EFBIG, "entry \"%s\" is %llu bytes, over the %llu MiB limit",
 				      shown(pd->name[0] ? pd->name : (const char *)h, s,
 					    pd->name[0] ? sizeof(s) : 101),
 				      (unsigned long long)size,
@@ -368,7 +354,7 @@ int tar_walk(tar_read_fn read, void *src, const struct tar_limits *lim,
 		}
 		total += size;
 		if (lim->max_total && total > lim->max_total) {
-			ret = tar_err(err, errlen, -EFBIG, "more than the %llu MiB limit of data in the tar archive",
+			ret = msg_set(err, errlen, -EFBIG, "more than the %llu MiB limit of data in the tar archive",
 				      (unsigned long long)(lim->max_total >> 20));
 			break;
 		}
@@ -407,11 +393,11 @@ int tar_read_data(struct tar *t, void *buf, size_t n, char *err, size_t errlen)
 	int ret;
 
 	if (n > t->left)
-		return tar_err(err, errlen, -EINVAL, "read past the end of entry \"%s\"",
+		return msg_set(err, errlen, -EINVAL, "read past the end of entry \"%s\"",
 			       shown(t->name, s, sizeof(s)));
 	ret = t->read(t->src, buf, n, err, errlen);
 	if (ret == -ENODATA)
-		return tar_err(err, errlen, -EBADMSG, "entry \"%s\" truncated: the archive ends inside its %llu bytes",
+		return msg_set(err, errlen, -EBADMSG, "entry \"%s\" truncated: the archive ends inside its %llu bytes",
 			       shown(t->name, s, sizeof(s)), (unsigned long long)t->size);
 	if (ret)
 		return ret;

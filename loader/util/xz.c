@@ -5,7 +5,6 @@
  * cut short (LZMA_BUF_ERROR) from a corrupt one.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include <lzma.h>
 
+#include "msg.h"
 #include "xz.h"
 
 #define XZ_IN_BUF	(1u << 16)
@@ -26,20 +26,6 @@ struct xz {
 	bool end;		/* the stream ended */
 	uint8_t in[];		/* XZ_IN_BUF bytes when reading a fd */
 };
-
-static int xz_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int xz_err(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static struct xz *xz_new(int fd, size_t inbuf, uint64_t memlimit)
 {
@@ -87,18 +73,18 @@ static int xz_fail(struct xz *x, lzma_ret r, char *err, size_t errlen)
 {
 	switch (r) {
 	case LZMA_FORMAT_ERROR:
-		return xz_err(err, errlen, -EBADMSG, "not an xz file");
+		return msg_set(err, errlen, -EBADMSG, "not an xz file");
 	case LZMA_MEMLIMIT_ERROR:
-		return xz_err(err, errlen, -EFBIG, "xz needs %llu MiB to decompress, over the %llu MiB limit",
+		return msg_set(err, errlen, -EFBIG, "xz needs %llu MiB to decompress, over the %llu MiB limit",
 			      (unsigned long long)(lzma_memusage(&x->s) >> 20),
 			      (unsigned long long)(x->memlimit >> 20));
 	case LZMA_MEM_ERROR:
-		return xz_err(err, errlen, -ENOMEM, "out of memory decompressing");
+		return msg_set(err, errlen, -ENOMEM, "out of memory decompressing");
 	case LZMA_BUF_ERROR:	/* no progress with all the input given */
-		return xz_err(err, errlen, -EBADMSG, "xz data truncated (%llu bytes)",
+		return msg_set(err, errlen, -EBADMSG, "xz data truncated (%llu bytes)",
 			      (unsigned long long)x->s.total_in);
 	default:		/* LZMA_DATA_ERROR, LZMA_OPTIONS_ERROR, ... */
-		return xz_err(err, errlen, -EBADMSG, "corrupt xz data (liblzma error %d)",
+		return msg_set(err, errlen, -EBADMSG, "corrupt xz data (liblzma error %d)",
 			      (int)r);
 	}
 }
@@ -118,7 +104,7 @@ static int xz_decode(struct xz *x, uint8_t *buf, size_t n, size_t *got, char *er
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k < 0)
-				return xz_err(err, errlen, -errno, "read: %s", strerror(errno));
+				return msg_set(err, errlen, -errno, "read: %s", strerror(errno));
 			x->in_eof = !k;
 			x->s.next_in = x->in;
 			x->s.avail_in = (size_t)k;
@@ -155,7 +141,7 @@ int xz_read(struct xz *x, void *buf, size_t n, size_t *got, char *err,
 	if (got)
 		*got = done;
 	else if (done < n)
-		return xz_err(err, errlen, -ENODATA, "xz data ends %zu bytes early", n - done);
+		return msg_set(err, errlen, -ENODATA, "xz data ends %zu bytes early", n - done);
 	return 0;
 }
 
@@ -179,7 +165,7 @@ int xz_decode_mem(const void *in, size_t len, uint64_t memlimit, size_t max_out,
 	x = xz_from_mem(in, len, memlimit);
 	buf = malloc(alloc);
 	if (!x || !buf) {
-		ret = xz_err(err, errlen, -ENOMEM, "out of memory decompressing");
+		ret = msg_set(err, errlen, -ENOMEM, "out of memory decompressing");
 		goto out;
 	}
 	for (;;) {
@@ -194,7 +180,7 @@ int xz_decode_mem(const void *in, size_t len, uint64_t memlimit, size_t max_out,
 			if (ret)
 				goto out;
 			if (got) {
-				ret = xz_err(err, errlen, -EFBIG, "decompresses to more than the %zu MiB limit",
+				ret = msg_set(err, errlen, -EFBIG, "decompresses to more than the %zu MiB limit",
 					     max_out >> 20);
 				goto out;
 			}
@@ -203,7 +189,7 @@ int xz_decode_mem(const void *in, size_t len, uint64_t memlimit, size_t max_out,
 		alloc = alloc > max_out / 2 ? max_out : alloc * 2;
 		nb = realloc(buf, alloc);
 		if (!nb) {
-			ret = xz_err(err, errlen, -ENOMEM, "out of memory decompressing");
+			ret = msg_set(err, errlen, -ENOMEM, "out of memory decompressing");
 			goto out;
 		}
 		buf = nb;

@@ -44,8 +44,6 @@
 
 /* ---- small helpers ---- */
 
-/* seterr(): bp_seterr() of log.c */
-#define seterr bp_seterr
 
 static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

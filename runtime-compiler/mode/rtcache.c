@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +38,6 @@
 #define MAX_KEY		65536
 static const unsigned char magic[8] = { 'B', 'P', 'F', 'R', 'T', 'C', 0, 1 };
 
-/* seterr(): bp_seterr() of log.c */
-#define seterr bp_seterr
 
 /* ---- the key ---- */
 

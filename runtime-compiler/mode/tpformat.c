@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +33,6 @@ struct tp_field {
 	bool dataloc, relloc;
 };
 
-/* seterr(): bp_seterr() of log.c */
-#define seterr bp_seterr
 
 static bool is_ident(const char *s)
 {

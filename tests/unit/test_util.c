@@ -21,6 +21,7 @@
 #include "util/arch.h"
 #include "util/fsio.h"
 #include "util/hash.h"
+#include "util/msg.h"
 #include "util/osrelease.h"
 #include "util/tar.h"
 #include "util/xz.h"
@@ -187,6 +188,31 @@ static void test_hash(void)
 		hash_hex(d, 0, out);
 		CHECK_STR(out, "");
 	}
+}
+
+/* ---- msg ---- */
+
+static void test_msg(void)
+{
+	char err[16];
+	size_t at = 0;
+
+	CHECK(msg_set(err, sizeof(err), -EINVAL, "bad %s", "thing") == -EINVAL);
+	CHECK_STR(err, "bad thing");
+	CHECK(msg_set(NULL, 0, -ENOENT, "x") == -ENOENT);
+	CHECK(msg_set(err, 8, 0, "%s", "a longer message") == 0);
+	CHECK_STR(err, "a longe");	/* cut, terminated */
+	msg_add(err, sizeof(err), &at, "one");
+	msg_add(err, sizeof(err), &at, ", %d", 2);
+	CHECK_STR(err, "one, 2");
+	CHECK(at == 6);
+	msg_add(err, sizeof(err), &at, ", and more than fits");
+	CHECK(strlen(err) == sizeof(err) - 1 && at >= sizeof(err));
+	msg_add(err, sizeof(err), &at, "x");	/* full: nothing */
+	CHECK(strlen(err) == sizeof(err) - 1);
+	at = 0;
+	msg_add(NULL, 0, &at, "x");
+	CHECK(at == 0);
 }
 
 /* ---- osrelease ---- */
@@ -701,7 +727,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} groups[] = {
 		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
-		{ "osrelease", test_osrelease }, { "tar", test_tar },
+		{ "msg", test_msg }, { "osrelease", test_osrelease }, { "tar", test_tar },
 		{ "xz", test_xz },
 	};
 	size_t i;
