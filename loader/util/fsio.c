@@ -30,51 +30,48 @@ int fsio_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int fsio_read_full(int fd, void *buf, size_t len)
+ssize_t fsio_read_upto(int fd, void *buf, size_t len)
 {
 	char *p = buf;
+	size_t got = 0;
 
-	while (len) {
-		ssize_t n = read(fd, p, len);
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (!n)
-			return -ENODATA;
-		p += n;
-		len -= (size_t)n;
+			break;
+		got += (size_t)n;
 	}
-	return 0;
+	return (ssize_t)got;
+}
+
+int fsio_read_full(int fd, void *buf, size_t len)
+{
+	ssize_t n = fsio_read_upto(fd, buf, len);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n < len ? -ENODATA : 0;
 }
 
 int fsio_read_small(const char *path, char *buf, size_t len)
 {
-	size_t got = 0;
-	int fd, ret = 0;
+	ssize_t n;
+	int fd;
 
 	if (!len)
 		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	while (got + 1 < len) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
+	n = fsio_read_upto(fd, buf, len - 1);
 	close(fd);
-	buf[got] = '\0';
-	return ret ? ret : (int)got;
+	buf[n < 0 ? 0 : n] = '\0';
+	return (int)n;
 }
 
 int fsio_read_file(const char *path, size_t max, void **data, size_t *size)
@@ -101,45 +98,36 @@ int fsio_read_file(const char *path, size_t max, void **data, size_t *size)
 		ret = -EFBIG;
 		goto out;
 	}
-	/* st_size is a hint: the file may change, or report 0 */
+	/* st_size is a hint: the file may change, or report 0 (procfs) */
 	cap = (size_t)st.st_size + 1 < 4096 ? 4096 : (size_t)st.st_size + 1;
 	buf = malloc(cap);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		ssize_t n;
+	for (;;) {	/* one byte past max tells a larger file */
+		ssize_t n = fsio_read_upto(fd, buf + len, cap - 1 - len);
+		char *nb;
 
-		if (len + 1 == cap) {
-			size_t ncap = cap > max / 2 ? max + 2 : cap * 2;
-			char *nb;
-
-			if (len > max) {
-				ret = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			ret = -errno;
+			ret = (int)n;
 			break;
 		}
-		if (!n)
-			break;
 		len += (size_t)n;
+		if (len > max) {
+			ret = -EFBIG;
+			break;
+		}
+		if (len < cap - 1)
+			break;	/* the end of the file */
+		cap = cap > max / 2 ? max + 2 : cap * 2;
+		nb = realloc(buf, cap);
+		if (!nb) {
+			ret = -ENOMEM;
+			break;
+		}
+		buf = nb;
 	}
-	if (!ret && len > max)
-		ret = -EFBIG;
 	if (ret) {
 		free(buf);
 		goto out;
@@ -150,6 +138,20 @@ int fsio_read_file(const char *path, size_t max, void **data, size_t *size)
 out:
 	close(fd);
 	return ret;
+}
+
+bool fsio_is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+bool fsio_is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
 const char *fsio_sysroot(void)

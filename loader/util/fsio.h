@@ -8,11 +8,18 @@
 #ifndef BPFPORT_UTIL_FSIO_H
 #define BPFPORT_UTIL_FSIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Writes all @len bytes of @data to @fd, again after EINTR and short
  * writes (pipes, full disks that free up). 0 or -errno. */
 int fsio_write_all(int fd, const void *data, size_t len);
+
+/* Reads @len bytes from @fd into @buf, or up to the end of the file, again
+ * after EINTR and short reads. Returns the count (less than @len only at
+ * the end) or -errno. */
+ssize_t fsio_read_upto(int fd, void *buf, size_t len);
 
 /* Reads exactly @len bytes from @fd into @buf. 0; -ENODATA when the file
  * ends first (what was read is in buf); or -errno. */
@@ -30,6 +37,10 @@ int fsio_read_small(const char *path, char *buf, size_t len);
  * @max bytes), -ENOMEM, or the errno of open/read. *@data is NULL then.
  */
 int fsio_read_file(const char *path, size_t max, void **data, size_t *size);
+
+/* Whether @path is (after symlinks) a regular file, a directory. */
+bool fsio_is_file(const char *path);
+bool fsio_is_dir(const char *path);
 
 /* $BPFPORT_SYSROOT=DIR: the host's files are below DIR, as in a chroot
  * (a container with the host mounted at /host sets it to /host). */

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <lzma.h>
 
+#include "fsio.h"
 #include "msg.h"
 #include "xz.h"
 
@@ -99,13 +99,11 @@ static int xz_decode(struct xz *x, uint8_t *buf, size_t n, size_t *got, char *er
 		lzma_ret r;
 
 		if (!x->s.avail_in && !x->in_eof) {
-			ssize_t k = read(x->fd, x->in, XZ_IN_BUF);
+			ssize_t k = fsio_read_upto(x->fd, x->in, XZ_IN_BUF);
 
-			if (k < 0 && errno == EINTR)
-				continue;
 			if (k < 0)
-				return msg_set(err, errlen, -errno, "read: %s", strerror(errno));
-			x->in_eof = !k;
+				return msg_set(err, errlen, (int)k, "read: %s", strerror((int)-k));
+			x->in_eof = (size_t)k < XZ_IN_BUF;
 			x->s.next_in = x->in;
 			x->s.avail_in = (size_t)k;
 		}

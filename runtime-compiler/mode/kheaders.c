@@ -65,20 +65,6 @@ static void note(struct kheaders *kh, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-static bool is_file(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
 /* joins a/b into out; false when it does not fit */
 static bool join(char *out, size_t len, const char *a, const char *b)
 {
@@ -308,7 +294,7 @@ static bool has_kconfig_h(const char *dir)
 {
 	char p[PATH_MAX];
 
-	return join(p, sizeof(p), dir, "include/linux/kconfig.h") && is_file(p);
+	return join(p, sizeof(p), dir, "include/linux/kconfig.h") && fsio_is_file(p);
 }
 
 /* Directory named by a split build tree's Makefile: "include X/Makefile"
@@ -386,7 +372,7 @@ static int find_srctree(const char *root, const char *dir, const char *rel,
 
 			*dash = '\0';
 			if (snprintf(cand, sizeof(cand), "%s/%s-common", p, r) <
-			    (int)sizeof(cand) && is_dir(cand) && has_kconfig_h(cand))
+			    (int)sizeof(cand) && fsio_is_dir(cand) && has_kconfig_h(cand))
 				return snprintf(common, len, "%s", cand) < (int)len ?
 					0 : -ENAMETOOLONG;
 		}
@@ -415,7 +401,7 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 		why_unresolved(root, path, ret, why, wlen);
 		return ret == -ENOENT ? -ENOENT : ret;
 	}
-	if (!is_dir(dir)) {
+	if (!fsio_is_dir(dir)) {
 		seterr(why, wlen, "not a directory");
 		return -ENOTDIR;
 	}
@@ -444,12 +430,12 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 		kh->version_code = (unsigned int)strtoul(val, NULL, 0);
 	if (!kh->version_code)
 		kh->version_code = version_of_release(kh->release);
-	if (!join(p, sizeof(p), dir, "include/generated/autoconf.h") || !is_file(p)) {
+	if (!join(p, sizeof(p), dir, "include/generated/autoconf.h") || !fsio_is_file(p)) {
 		seterr(why, wlen, "no include/generated/autoconf.h (not a configured build tree)");
 		return -ENOENT;
 	}
 	if (snprintf(p, sizeof(p), "%s/arch/%s/include/generated", dir, arch) >=
-	    (int)sizeof(p) || !is_dir(p)) {
+	    (int)sizeof(p) || !fsio_is_dir(p)) {
 		seterr(why, wlen, "no arch/%s/include/generated (headers of another architecture?)",
 			 arch);
 		return -ENOENT;

@@ -162,13 +162,6 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 		buf_add(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-static int is_file(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
 static unsigned long now_us(void)
 {
 	struct timespec ts;
@@ -199,6 +192,28 @@ static void send_result(int fd, int32_t res)
 /* plugin path and kernel header layout (parent)                        */
 /* ------------------------------------------------------------------ */
 
+/* The path (printf format) into buf when it fits and is a file; NULL
+ * with errno set if not. */
+static const char *plugin_at(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static const char *plugin_at(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (fsio_is_file(buf))
+		return buf;
+	errno = ENOENT;
+	return NULL;
+}
+
 const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 {
 	char exe[PATH_MAX], *slash;
@@ -208,16 +223,8 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (plugin_path) {
-		if ((size_t)snprintf(buf, len, "%s", plugin_path) >= len) {
-			errno = ENAMETOOLONG;
-			return NULL;
-		}
-		if (is_file(buf))
-			return buf;
-		errno = ENOENT;
-		return NULL;
-	}
+	if (plugin_path)
+		return plugin_at(buf, len, "%s", plugin_path);
 	/* next to the executable (the build tree), then where the install
 	 * puts it relative to the executable's dir (bin/ -> lib/bpfport/) */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -227,16 +234,9 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		return NULL;
 	}
 	*slash = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", exe, RTC_PLUGIN_NAME) < len && is_file(buf))
+	if (plugin_at(buf, len, "%s/%s", exe, RTC_PLUGIN_NAME))
 		return buf;
-	if ((size_t)snprintf(buf, len, "%s/%s", exe, RTC_PLUGIN_REL_PATH) >= len) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	if (is_file(buf))
-		return buf;
-	errno = ENOENT;
-	return NULL;
+	return plugin_at(buf, len, "%s/%s", exe, RTC_PLUGIN_REL_PATH);
 }
 
 /* ------------------------------------------------------------------ */
@@ -886,7 +886,7 @@ int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **
 		ret = -RTC_ERR_NO_PLUGIN;
 		goto out;
 	}
-	if (j->o.kernel_include_dir_cnt && !is_file(j->o.kernel_config_header)) {
+	if (j->o.kernel_include_dir_cnt && !fsio_is_file(j->o.kernel_config_header)) {
 		buf_printf(&oc.diag, "kernel headers: no %s\n", j->o.kernel_config_header);
 		ret = -ENOENT;
 		goto out;

@@ -94,7 +94,16 @@ static void test_fsio(void)
 	CHECK(lseek(fd, 299998, SEEK_SET) == 299998);
 	CHECK(fsio_read_full(fd, small, 4) == -ENODATA);
 	close(fd);
+	fd = open(tmp("big"), O_RDONLY | O_CLOEXEC);
+	CHECK(fsio_read_upto(fd, small, 4) == 4);
+	CHECK(lseek(fd, 299998, SEEK_SET) == 299998);
+	CHECK(fsio_read_upto(fd, small, 4) == 2 && fsio_read_upto(fd, small, 4) == 0);
+	close(fd);
+	CHECK(fsio_read_upto(-1, small, 1) == -EBADF);
 	CHECK(fsio_read_full(-1, small, 1) == -EBADF);
+	CHECK(fsio_is_file(tmp("big")) && !fsio_is_file(tmpdir) && !fsio_is_file(tmp("absent")));
+	CHECK(fsio_is_dir(tmpdir) && !fsio_is_dir(tmp("big")) && !fsio_is_dir(tmp("absent")));
+	CHECK(!symlink(tmp("big"), tmp("link")) && fsio_is_file(tmp("link")));	/* followed */
 	CHECK(fsio_write_all(-1, small, 1) == -EBADF);
 
 	/* a pipe cuts writes short: all of it arrives, in order */
