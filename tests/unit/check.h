@@ -54,6 +54,35 @@ static int failures;
 		}							\
 	} while (0)
 
+/* One group of checks: test_unit GROUP, test_util GROUP */
+struct test_group {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Runs the group named by argv[1], or every group without one. The exit
+ * status: 0, 1 when a check failed, 2 for an unknown group. */
+static inline int run_groups(const struct test_group *groups, size_t n, int argc,
+			     char **argv)
+{
+	size_t i;
+	int ran = 0;
+
+	for (i = 0; i < n; i++) {
+		if (argc > 1 && strcmp(argv[1], groups[i].name))
+			continue;
+		groups[i].fn();
+		ran++;
+	}
+	if (!ran) {
+		fprintf(stderr, "unknown test group '%s'\n", argv[1]);
+		return 2;
+	}
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
+
 /* Exit status when the test's data is absent: 77 (SKIP), but under CI,
  * which must skip nothing, a failure. */
 static inline int skip_test(const char *reason)

@@ -525,31 +525,14 @@ static void test_opts(void)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} groups[] = {
+	static const struct test_group groups[] = {
 		{ "json", test_json }, { "args", test_args },
 		{ "osrelease", test_osrelease }, { "kconfig", test_kconfig },
 		{ "decode", test_decode }, { "opts", test_opts },
 		{ "probes", test_probes },
 	};
-	size_t i;
-	int ran = 0;
 
 	fixtures = getenv("BPFPORT_FIXTURES") ? getenv("BPFPORT_FIXTURES")
 					      : "tests/fixtures";
-	for (i = 0; i < ARRAY_SIZE(groups); i++) {
-		if (argc > 1 && strcmp(argv[1], groups[i].name))
-			continue;
-		groups[i].fn();
-		ran++;
-	}
-	if (!ran) {
-		fprintf(stderr, "unknown test group '%s'\n", argv[1]);
-		return 2;
-	}
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return run_groups(groups, ARRAY_SIZE(groups), argc, argv);
 }

@@ -2,7 +2,6 @@
 /*
  * Tests of the shared helpers in loader/util: test_util GROUP, also built
  * under ASan/UBSan (test_util_asan). No privilege, no network.
- * Env: BPFPORT_FIXTURES (tests/fixtures).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +29,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *fixtures;	/* tests/fixtures */
 static char tmpdir[] = "/tmp/bpfport-test-util-XXXXXX";
 
 static const char *tmp(const char *name)
@@ -731,41 +729,21 @@ static void test_arch(void)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} groups[] = {
+	static const struct test_group groups[] = {
 		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
 		{ "msg", test_msg }, { "osrelease", test_osrelease }, { "tar", test_tar },
 		{ "xz", test_xz },
 	};
-	size_t i;
-	int ran = 0;
+	char cmd[PATH_MAX + 16];
+	int ret;
 
-	fixtures = getenv("BPFPORT_FIXTURES") ? getenv("BPFPORT_FIXTURES")
-					      : "tests/fixtures";
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
 	}
-	for (i = 0; i < ARRAY_SIZE(groups); i++) {
-		if (argc > 1 && strcmp(argv[1], groups[i].name))
-			continue;
-		groups[i].fn();
-		ran++;
-	}
-	{
-		char cmd[PATH_MAX + 16];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd))
-			fprintf(stderr, "warning: %s failed\n", cmd);
-	}
-	if (!ran) {
-		fprintf(stderr, "unknown test group '%s'\n", argv[1]);
-		return 2;
-	}
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	ret = run_groups(groups, ARRAY_SIZE(groups), argc, argv);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "warning: %s failed\n", cmd);
+	return ret;
 }
