@@ -24,14 +24,6 @@
 #include "kheaders.h"
 #include "rtcache.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-#define CAP_SYS_ADMIN_ 21
-
 static const char *const kconfig_names[] = {
 	"CONFIG_BPF", "CONFIG_BPF_SYSCALL", "CONFIG_BPF_JIT",
 	"CONFIG_DEBUG_INFO_BTF", "CONFIG_DEBUG_INFO_BTF_MODULES",
@@ -133,7 +125,7 @@ static void gather(struct report *r, const struct check_args *a)
 	bp_opts_complete(&given, &r->opts);	/* args.c checked mode and output */
 	uname(&r->uts);
 	r->os_ok = !os_release_read(r->opts.os_release, &r->os, NULL, 0);
-	r->cap_admin = cap_effective(CAP_SYS_ADMIN_);
+	r->cap_admin = cap_effective(CAP_SYS_ADMIN);
 	r->cap_bpf = cap_effective(CAP_BPF);
 	r->cap_perfmon = cap_effective(CAP_PERFMON);
 	r->priv_ok = !privileges_check(r->priv_err, sizeof(r->priv_err));

@@ -3,6 +3,7 @@
 #ifndef BPFPORT_INTERNAL_H
 #define BPFPORT_INTERNAL_H
 
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,13 @@ int kconfig_find(const char *release, char *path, size_t len);
  * capabilities named in buf. */
 int privileges_check(char *buf, size_t len);
 bool cap_effective(int cap);
+/* uapi headers older than 5.8 lack these */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 
 /* Mounts tracefs / bpffs when missing. *mounted_now tells the caller. */
 int ensure_tracefs(const char **path, bool *mounted_now);

@@ -3,7 +3,6 @@
  * tracefs/bpffs mounts the probes need (os-release: util/osrelease.c). */
 #include <ctype.h>
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +25,6 @@
 #endif
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
-#endif
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
 #endif
 
 /* ---- kernel config ---- */
