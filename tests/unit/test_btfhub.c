@@ -20,6 +20,7 @@
 
 #include "btfhub.h"
 #include "util/arch.h"
+#include "util/fsio.h"
 #include "check.h"
 
 static const char *fixtures;	/* .../tests/fixtures/btfhub */
@@ -41,23 +42,12 @@ static const char *arc(const char *rel)
 	return path;
 }
 
+/* A whole file (NUL-terminated), or NULL. */
 static void *slurp(const char *path, size_t *n)
 {
-	struct stat st;
 	void *buf;
-	int fd = open(path, O_RDONLY);
 
-	*n = 0;
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (buf && read(fd, buf, st.st_size) == st.st_size)
-		*n = st.st_size;
-	close(fd);
-	return buf;
+	return fsio_read_file(path, 1u << 30, &buf, n) ? NULL : buf;
 }
 
 /* Bit offset of @member in struct @sname, looking into anonymous members

@@ -37,6 +37,7 @@
 
 #include "check.h"
 #include "kheaders.h"	/* the header layout: include dirs of a tree */
+#include "util/fsio.h"
 
 #ifndef BPFPORT_SOURCE_DIR
 #define BPFPORT_SOURCE_DIR "."
@@ -133,27 +134,6 @@ static int parent_maps_llvm(char *which, size_t len)
 			}
 	fclose(f);
 	return found;
-}
-
-static char *read_file(const char *path, size_t *size)
-{
-	struct stat st;
-	char *p = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && (p = malloc(st.st_size + 1))) {
-		if (read(fd, p, st.st_size) != st.st_size) {
-			free(p);
-			p = NULL;
-		} else {
-			p[st.st_size] = '\0';
-			*size = st.st_size;
-		}
-	}
-	close(fd);
-	return p;
 }
 
 /* The section @name of an ELF64 object in memory, or NULL. */
@@ -711,7 +691,7 @@ static int test_kheaders(void)
 	size_t kinc_cnt;
 	struct kheaders kh;
 	const char *srcdir = getenv("BPFPORT_SOURCE_DIR");
-	void *obj = NULL, *first = NULL;
+	void *obj = NULL, *first = NULL, *data;
 	size_t sz = 0, first_sz = 0, i, len;
 	long rss0, rss1;
 	int ret, round;
@@ -735,9 +715,10 @@ static int test_kheaders(void)
 		else
 			snprintf(path, sizeof(path), "%s/%s", srcdir, srcs[i].path);
 		files[i].name = srcs[i].name;
-		files[i].data = read_file(path, &files[i].size);
-		if (!files[i].data)
-			return skip("cannot read %s: %s", path, strerror(errno));
+		ret = fsio_read_file(path, 64u << 20, &data, &files[i].size);
+		if (ret)
+			return skip("cannot read %s: %s", path, strerror(-ret));
+		files[i].data = data;
 	}
 	files[i].name = "bpfport_tp.h";
 	files[i].data = strdup(tp_61);

@@ -36,6 +36,7 @@
 
 #include "kheaders.h"
 #include "util/arch.h"
+#include "util/fsio.h"
 #include "rtcache.h"
 #include "tpformat.h"
 #include "check.h"
@@ -124,21 +125,16 @@ static void write_text(const char *path, const char *text)
 	write_file(path, text, strlen(text));
 }
 
+/* A text file up to its first NUL, or NULL. */
 static char *read_text(const char *path, size_t *len)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = fopen(path, "re");
+	void *buf;
+	size_t n;
 
-	if (!f)
+	if (fsio_read_file(path, 64u << 20, &buf, &n))
 		return NULL;
-	if (getdelim(&buf, &n, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
 	if (len)
 		*len = strlen(buf);
-	fclose(f);
 	return buf;
 }
 
