@@ -7,16 +7,11 @@
 #include <stdint.h>
 
 #include "btfhub.h"
+#include "util/bytes.h"
 #include "util/msg.h"
 
 /* In a function with (char *err, size_t errlen): writes the one-line
  * message (printf format) and returns @ret. */
 #define fail(ret, ...) msg_set(err, errlen, ret, __VA_ARGS__)
-
-static inline uint32_t btfhub_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 #endif /* BPFPORT_BTFHUB_INTERNAL_H */

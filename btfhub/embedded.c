@@ -46,15 +46,15 @@ static int arc_open(struct arc *a)
 		return -ENODATA;
 	if (a->size < ARC_HDR_SIZE || memcmp(h, ARC_MAGIC, 8))
 		return -EBADMSG;
-	if (btfhub_le32(h + 8) != ARC_VERSION)
+	if (le32_get(h + 8) != ARC_VERSION)
 		return -EPROTO;
-	a->count = btfhub_le32(h + 12);
-	a->index_off = btfhub_le32(h + 16);
-	a->strings_off = btfhub_le32(h + 20);
-	a->strings_size = btfhub_le32(h + 24);
-	a->blob_off = btfhub_le32(h + 28);
-	a->blob_size = btfhub_le32(h + 32);
-	a->raw_size = btfhub_le32(h + 36);
+	a->count = le32_get(h + 12);
+	a->index_off = le32_get(h + 16);
+	a->strings_off = le32_get(h + 20);
+	a->strings_size = le32_get(h + 24);
+	a->blob_off = le32_get(h + 28);
+	a->blob_size = le32_get(h + 32);
+	a->raw_size = le32_get(h + 36);
 	if ((uint64_t)a->index_off + (uint64_t)a->count * ARC_REC_SIZE > a->size ||
 	    (uint64_t)a->strings_off + a->strings_size > a->size ||
 	    (uint64_t)a->blob_off + a->blob_size > a->size)
@@ -70,11 +70,11 @@ static int arc_rec(const struct arc *a, size_t i, struct arc_rec *r)
 	if (i >= a->count)
 		return -ERANGE;
 	p = a->base + a->index_off + i * ARC_REC_SIZE;
-	key_off = btfhub_le32(p);
-	r->key_len = btfhub_le32(p + 4);
-	r->data_off = btfhub_le32(p + 8);
-	r->data_size = btfhub_le32(p + 12);
-	r->crc = btfhub_le32(p + 16);
+	key_off = le32_get(p);
+	r->key_len = le32_get(p + 4);
+	r->data_off = le32_get(p + 8);
+	r->data_size = le32_get(p + 12);
+	r->crc = le32_get(p + 16);
 	/* the key is NUL-terminated inside the string table */
 	if ((uint64_t)key_off + r->key_len >= a->strings_size ||
 	    a->base[a->strings_off + key_off + r->key_len] != '\0' ||

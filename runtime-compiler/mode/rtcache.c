@@ -31,6 +31,7 @@
 #include "internal.h"
 #include "rtcache.h"
 #include "util/arch.h"
+#include "util/bytes.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 
@@ -82,33 +83,6 @@ static void sb_field(struct sbuf *b, const char *name, const char *val)
 	sb_val(b, val);
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 {
 	struct sha256_ctx c;
@@ -139,7 +113,7 @@ int rtcache_key(const struct rtcache_key_parts *p, char *key, size_t len)
 		const char *name = p->sources[i].name ? p->sources[i].name : "";
 
 		sha256_update(&c, name, strlen(name) + 1);
-		put_le64(n8, p->sources[i].size);
+		le64_put(n8, p->sources[i].size);
 		sha256_update(&c, n8, 8);
 		sha256_update(&c, p->sources[i].data, p->sources[i].size);
 	}
@@ -473,9 +447,9 @@ static int entry_read(int dirfd, const char *name, char **key_out,
 			ret = -EBADMSG;
 		goto out;
 	}
-	klen = get_le32(buf + 12);
-	osize = get_le64(buf + 16);
-	if (memcmp(buf, magic, sizeof(magic)) || get_le32(buf + 8) != HDR_SIZE) {
+	klen = le32_get(buf + 12);
+	osize = le64_get(buf + 16);
+	if (memcmp(buf, magic, sizeof(magic)) || le32_get(buf + 8) != HDR_SIZE) {
 		snprintf(why, wlen, "cache entry %s has a bad header", name);
 		ret = -EBADMSG;
 	} else if (klen > MAX_KEY || !osize || osize > RTCACHE_MAX_OBJ ||
@@ -484,8 +458,8 @@ static int entry_read(int dirfd, const char *name, char **key_out,
 			 name, (long long)st.st_size,
 			 (unsigned long long)(HDR_SIZE + (uint64_t)klen + osize));
 		ret = -EBADMSG;
-	} else if (crc32(0, buf + HDR_SIZE, klen) != get_le32(buf + 24) ||
-		   crc32(0, buf + HDR_SIZE + klen, osize) != get_le32(buf + 28)) {
+	} else if (crc32(0, buf + HDR_SIZE, klen) != le32_get(buf + 24) ||
+		   crc32(0, buf + HDR_SIZE + klen, osize) != le32_get(buf + 28)) {
 		snprintf(why, wlen, "cache entry %s fails its checksum", name);
 		ret = -EBADMSG;
 	} else {
@@ -568,12 +542,12 @@ int rtcache_put(int dirfd, const char *key, const void *obj, size_t size,
 		}
 	}
 	memcpy(hdr, magic, sizeof(magic));
-	put_le32(hdr + 8, HDR_SIZE);
-	put_le32(hdr + 12, (uint32_t)klen);
-	put_le64(hdr + 16, size);
-	put_le32(hdr + 24, (uint32_t)crc32(0, (const Bytef *)key, klen));
-	put_le32(hdr + 28, (uint32_t)crc32(0, obj, size));
-	put_le64(hdr + 32, (uint64_t)time(NULL));
+	le32_put(hdr + 8, HDR_SIZE);
+	le32_put(hdr + 12, (uint32_t)klen);
+	le64_put(hdr + 16, size);
+	le32_put(hdr + 24, (uint32_t)crc32(0, (const Bytef *)key, klen));
+	le32_put(hdr + 28, (uint32_t)crc32(0, obj, size));
+	le64_put(hdr + 32, (uint64_t)time(NULL));
 
 	snprintf(tmp, sizeof(tmp), ".tmp-%.16s-%d-%u", name, (int)getpid(),
 		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));

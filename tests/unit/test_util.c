@@ -18,6 +18,7 @@
 #include <lzma.h>
 
 #include "util/arch.h"
+#include "util/bytes.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 #include "util/msg.h"
@@ -50,6 +51,23 @@ static void put_file(const char *path, const void *data, size_t len)
 		return;
 	CHECK(fsio_write_all(fd, data, len) == 0);
 	CHECK(close(fd) == 0);
+}
+
+/* ---- bytes ---- */
+
+static void test_bytes(void)
+{
+	uint8_t b[9] = { 0 };
+
+	le32_put(b + 1, 0x04030201);	/* unaligned */
+	CHECK(b[0] == 0 && b[1] == 1 && b[2] == 2 && b[3] == 3 && b[4] == 4 && b[5] == 0);
+	CHECK(le32_get(b + 1) == 0x04030201);
+	le64_put(b + 1, 0x0807060504030201ULL);
+	for (int i = 1; i < 9; i++)
+		CHECK(b[i] == i);
+	CHECK(le64_get(b + 1) == 0x0807060504030201ULL);
+	le64_put(b, UINT64_MAX);
+	CHECK(le64_get(b) == UINT64_MAX && le32_get(b + 4) == UINT32_MAX);
 }
 
 /* ---- fsio ---- */
@@ -730,7 +748,7 @@ static void test_arch(void)
 int main(int argc, char **argv)
 {
 	static const struct test_group groups[] = {
-		{ "arch", test_arch }, { "fsio", test_fsio }, { "hash", test_hash },
+		{ "arch", test_arch }, { "bytes", test_bytes }, { "fsio", test_fsio }, { "hash", test_hash },
 		{ "msg", test_msg }, { "osrelease", test_osrelease }, { "tar", test_tar },
 		{ "xz", test_xz },
 	};
