@@ -26,7 +26,8 @@ ssize_t fsio_read_upto(int fd, void *buf, size_t len);
 int fsio_read_full(int fd, void *buf, size_t len);
 
 /* The start of a small file (a header, a Makefile): at most @len - 1
- * bytes into @buf, NUL-terminated. Returns the byte count or -errno. */
+ * bytes into @buf, NUL-terminated. Returns the byte count or -errno.
+ * Async-signal-safe (open, read, close only). */
 int fsio_read_small(const char *path, char *buf, size_t len);
 
 /*

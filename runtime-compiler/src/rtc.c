@@ -257,13 +257,8 @@ static unsigned long vm_bytes(void)
 {
 	char s[128];
 	unsigned long pages = 0;
-	ssize_t n, i;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	int n = fsio_read_small("/proc/self/statm", s, sizeof(s)), i;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, s, sizeof(s) - 1);
-	close(fd);
 	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
 		pages = pages * 10 + (unsigned long)(s[i] - '0');
 	return pages * (unsigned long)child.page;
