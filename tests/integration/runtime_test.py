@@ -58,6 +58,12 @@ def test_compile(args, headers, env):
         check(p.returncode == 0 and p.stdout.count("from the cache") == 4, "cache hit: %s" % p.stdout)
         p = bp(args, "cache", "list", "--cache-dir", cache)
         check(p.returncode == 0 and p.stdout.count(".obj") == 4, "cache list: %s" % p.stdout)
+        p = bp(args, "cache", "list", "--json", "--cache-dir", cache)
+        entries = json.loads(p.stdout)
+        check(p.returncode == 0 and len(entries) == 4
+              and all(e["ok"] and e["file"].endswith(".obj") and e["size"] > 0
+                      and "headers=" in e["key"] for e in entries),
+              "cache list --json: %r" % p.stdout[:400])
         # an output that cannot be written: the write's own error, exit 1
         p = bp(args, "compile", "--kernel-headers", headers, "--cache-dir", cache,
                "-p", "exec", "-o", "/dev/full", env=e)

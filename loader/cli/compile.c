@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* bpfport compile, bpfport cache list|clear: the runtime mode's tools. */
+/* bpfport compile: the runtime build of the probes, without loading them
+ * (to pre-warm the cache, or to debug). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -87,59 +88,5 @@ int do_compile(int argc, char **argv)
 		       ro.from_cache[i] ? "from the cache" : "compiled", ro.headers);
 	}
 	runtime_objs_free(&ro);
-	return 0;
-}
-
-static int print_entry(const struct rtcache_entry *e, void *ctx)
-{
-	char when[32];
-	struct tm tm;
-
-	(void)ctx;
-	localtime_r(&e->mtime, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	printf("%s  %8zu bytes  %s  %s\n", e->file, e->size, when,
-	       e->status ? strerror(-e->status) : "ok");
-	if (e->key)
-		printf("    %s\n", e->key);
-	return 0;
-}
-
-int do_cache(int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : "", *dir;
-	BPFPORT_OPTS(given);
-	struct bpfport_opts opts;
-	char err[1024];
-	int fd, ret, i;
-
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc) {
-			given.cache_dir = argv[++i];
-		} else {
-			cli_error("cache: unexpected '%s' (usage: bpfport cache list|clear [--cache-dir DIR])", argv[i]);
-			return 2;
-		}
-	}
-	if (strcmp(sub, "list") && strcmp(sub, "clear")) {
-		printf("Usage: bpfport cache list|clear [--cache-dir DIR]   (default %s)\n",
-		       RTCACHE_DEFAULT_DIR);
-		return strcmp(sub, "-h") && strcmp(sub, "--help") ? 2 : 0;
-	}
-	bp_opts_complete(&given, &opts);	/* cannot fail: only a dir given */
-	dir = opts.cache_dir;
-	ret = rtcache_open_dir(dir, &fd, err, sizeof(err));
-	if (ret) {
-		cli_error("%s", err);
-		return 1;
-	}
-	ret = !strcmp(sub, "list") ? rtcache_list(fd, print_entry, NULL) : rtcache_clear(fd);
-	close(fd);
-	if (ret < 0) {
-		cli_error("cache %s %s: %s", sub, dir, strerror(-ret));
-		return 1;
-	}
-	if (!strcmp(sub, "clear"))
-		printf("cache %s cleared\n", dir);
 	return 0;
 }
