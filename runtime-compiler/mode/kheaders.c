@@ -9,14 +9,12 @@
  * (include/linux/kconfig.h) are the tree itself when it has them -- a
  * complete tree, whose Makefile is the kernel's own and its include lines
  * ("include $(srctree)/arch/$(SRCARCH)/Makefile") name nothing to follow --
- * else the tree a split layout points to.
+ * else the tree a split layout points to. kheaders.tar.xz is extracted by
+ * kheaders_extract.c.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,23 +22,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "kheaders.h"
 #include "util/arch.h"
 #include "util/fsio.h"
-#include "util/tar.h"
-#include "util/xz.h"
 
 #define MAX_SYMLINK_HOPS	40
-#define TAR_MAX_BYTES		(1ULL << 30)	/* of file data */
-#define TAR_MAX_ENTRIES		200000
-#define TAR_MAX_DEPTH		64		/* path components */
-#define XZ_MEMLIMIT		(256ULL << 20)
-#define MODPROBE_TIMEOUT_MS	10000
 
 /* ---- small helpers ---- */
 
@@ -449,341 +438,6 @@ static int probe_tree(struct kheaders *kh, const char *root, const char *path,
 	return 0;
 }
 
-/* ---- kheaders.tar.xz: extracted in process (util/xz.c, util/tar.c) ---- */
-
-/* Opens the parent directory of @name below @rootfd, never following a
- * symlink; creates missing directories when @create. */
-static int tar_parent(int rootfd, const char *name, bool create, const char **base)
-{
-	int fd = dup(rootfd);
-	const char *p = name, *slash;
-
-	if (fd < 0)
-		return -errno;
-	while ((slash = strchr(p, '/'))) {
-		char comp[NAME_MAX + 1];
-		size_t n = slash - p;
-		int next;
-
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, 0755) && errno != EEXIST) {
-				next = -errno;
-				close(fd);
-				return next;
-			}
-			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (next < 0) {
-			next = errno == ELOOP ? -ENOTDIR : -errno;
-			close(fd);
-			return next;
-		}
-		close(fd);
-		fd = next;
-		p = slash + 1;
-	}
-	*base = p;
-	return fd;
-}
-
-/* A symlink target must stay inside the tree whatever links it goes
- * through: relative, and no "..". */
-static bool link_target_ok(const char *t)
-{
-	const char *p = t;
-
-	if (!*t || t[0] == '/')
-		return false;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && !strncmp(p, "..", 2))
-			return false;
-		p += n;
-		p += strspn(p, "/");
-	}
-	return true;
-}
-
-static int tar_write_file(struct tar *t, int pfd, const char *base, uint64_t size,
-			  char *why, size_t wlen)
-{
-	char buf[1 << 16];
-	int fd, ret = 0;
-
-	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST) {	/* a later entry wins, as in tar */
-		struct stat st;
-
-		if (!fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode)) {
-			seterr(why, wlen, "file entry %s replaces a directory", base);
-			return -EEXIST;
-		}
-		unlinkat(pfd, base, 0);
-		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	}
-	if (fd < 0) {
-		seterr(why, wlen, "create %s: %s", base, strerror(errno));
-		return -errno;
-	}
-	while (size && !ret) {
-		size_t k = size < sizeof(buf) ? size : sizeof(buf);
-
-		ret = tar_read_data(t, buf, k, why, wlen);
-		if (!ret) {
-			ret = fsio_write_all(fd, buf, k);
-			if (ret)
-				seterr(why, wlen, "write %s: %s", base, strerror(-ret));
-		}
-		size -= k;
-	}
-	if (close(fd) && !ret) {
-		ret = -errno;
-		seterr(why, wlen, "write %s: %s", base, strerror(errno));
-	}
-	return ret;
-}
-
-/* One entry of the archive, written below the directory *ctx; the reader
- * has refused absolute names, "..", devices and fifos already. */
-static int tar_entry(struct tar *t, const struct tar_entry *e, void *ctx,
-		     char *why, size_t wlen)
-{
-	int rootfd = *(int *)ctx, pfd, tfd, ret = 0;
-	const char *name = e->name, *base, *tbase;
-	struct stat st;
-
-	if (!name[0])	/* "./" itself */
-		return 0;
-	pfd = tar_parent(rootfd, name, true, &base);
-	if (pfd < 0) {
-		seterr(why, wlen, "entry %s: %s", name,
-			 pfd == -ENOTDIR ? "goes through a symlink or a file" : strerror(-pfd));
-		return pfd;
-	}
-	switch (e->type) {
-	case TAR_FILE:
-		ret = tar_write_file(t, pfd, base, e->size, why, wlen);
-		break;
-	case TAR_DIR:
-		if (mkdirat(pfd, base, 0755) && (errno != EEXIST ||
-		    fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))) {
-			ret = errno == EEXIST ? -EEXIST : -errno;
-			seterr(why, wlen, "directory entry %s: %s", name, strerror(-ret));
-		}
-		break;
-	case TAR_SYMLINK:
-		if (!link_target_ok(e->link)) {
-			seterr(why, wlen, "symlink %s -> %s points outside the tree (absolute or ..)",
-				 name, e->link);
-			ret = -EPERM;
-			break;
-		}
-		unlinkat(pfd, base, 0);
-		if (symlinkat(e->link, pfd, base)) {
-			ret = -errno;
-			seterr(why, wlen, "symlink %s: %s", name, strerror(errno));
-		}
-		break;
-	case TAR_HARDLINK: {
-		char tname[PATH_MAX];
-
-		if (tar_clean_name(e->link, tname, sizeof(tname), TAR_MAX_DEPTH) || !tname[0]) {
-			seterr(why, wlen, "hard link %s -> %s points outside the tree",
-				 name, e->link);
-			ret = -EPERM;
-			break;
-		}
-		tfd = tar_parent(rootfd, tname, false, &tbase);
-		if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode)) {
-			seterr(why, wlen, "hard link %s -> %s: no such file in the archive",
-				 name, e->link);
-			ret = -EPERM;
-		} else {
-			unlinkat(pfd, base, 0);
-			if (linkat(tfd, tbase, pfd, base, 0)) {
-				ret = -errno;
-				seterr(why, wlen, "hard link %s: %s", name, strerror(errno));
-			}
-		}
-		if (tfd >= 0)
-			close(tfd);
-		break;
-	}
-	}
-	close(pfd);
-	return ret;
-}
-
-static int xz_src(void *x, void *buf, size_t n, char *why, size_t wlen)
-{
-	return xz_read(x, buf, n, NULL, why, wlen);
-}
-
-/* Removes @name below dirfd recursively, never following symlinks. */
-static void rm_tree_at(int dirfd, const char *name, int depth)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if (depth > TAR_MAX_DEPTH + 8)
-		return;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		unlinkat(dirfd, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		bool dir = de->d_type == DT_DIR;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_UNKNOWN)
-			dir = !fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
-			      S_ISDIR(st.st_mode);
-		if (dir)
-			rm_tree_at(fd, de->d_name, depth + 1);
-		else
-			unlinkat(fd, de->d_name, 0);
-	}
-	closedir(d);
-	unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
-static void rm_tree(const char *path)
-{
-	char parent[PATH_MAX];
-	const char *base = strrchr(path, '/');
-	int fd;
-
-	if (!base || base == path || strlen(path) >= sizeof(parent))
-		return;
-	memcpy(parent, path, base - path);
-	parent[base - path] = '\0';
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	rm_tree_at(fd, base + 1, 0);
-	close(fd);
-}
-
-/* Extracts @tarxz into a new private directory (0700) under /run or /tmp. */
-static int extract_kheaders(const char *tarxz, char *tmpdir, size_t len,
-			    char *why, size_t wlen)
-{
-	static const char *const bases[] = { "/run", "/tmp" };
-	static const struct tar_limits lim = {
-		.max_entry = TAR_MAX_BYTES, .max_total = TAR_MAX_BYTES,
-		.max_entries = TAR_MAX_ENTRIES, .max_depth = TAR_MAX_DEPTH,
-	};
-	struct xz *x;
-	int fd, rootfd, ret = -ENOENT;
-	size_t i;
-
-	tmpdir[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(bases); i++) {
-		if (access(bases[i], W_OK))
-			continue;
-		snprintf(tmpdir, len, "%s/bpfport-kheaders-XXXXXX", bases[i]);
-		if (mkdtemp(tmpdir))
-			break;
-		tmpdir[0] = '\0';
-	}
-	if (!tmpdir[0]) {
-		seterr(why, wlen, "no writable /run or /tmp to extract it to");
-		return -EACCES;
-	}
-	fd = open(tarxz, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		seterr(why, wlen, "open: %s", strerror(errno));
-		goto fail;
-	}
-	x = xz_from_fd(fd, XZ_MEMLIMIT);
-	if (!x) {
-		ret = -ENOMEM;
-		seterr(why, wlen, "xz decoder: out of memory");
-	} else {
-		rootfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (rootfd < 0) {
-			ret = -errno;
-			seterr(why, wlen, "open %s: %s", tmpdir, strerror(errno));
-		} else {
-			ret = tar_walk(xz_src, x, &lim, tar_entry, &rootfd, why, wlen);
-			close(rootfd);
-		}
-	}
-	xz_free(x);
-	close(fd);
-	if (!ret)
-		return 0;
-fail:
-	rm_tree(tmpdir);
-	tmpdir[0] = '\0';
-	return ret;
-}
-
-/* "modprobe -q kheaders", quietly, with a timeout. Returns its status. */
-static int modprobe_kheaders(void)
-{
-	static const char *const paths[] = { "/sbin/modprobe", "/usr/sbin/modprobe",
-		"/bin/modprobe", "/usr/bin/modprobe" };
-	char *const argv[] = { "modprobe", "-q", "kheaders", NULL };
-	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	const char *prog = NULL;
-	int status, waited = 0;
-	size_t i;
-	pid_t pid;
-
-	for (i = 0; i < ARRAY_SIZE(paths) && !prog; i++)
-		if (!access(paths[i], X_OK))
-			prog = paths[i];
-	if (!prog)
-		return -ENOENT;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		int fd = open("/dev/null", O_RDWR);
-
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execve(prog, argv, envp);
-		_exit(127);
-	}
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (waited >= MODPROBE_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
-}
-
 /* ---- discovery ---- */
 
 static int use_explicit(struct kheaders *kh, const char *dir, const char *label,
@@ -862,16 +516,16 @@ int kheaders_find(const char *explicit_dir, const char *release,
 	/* CONFIG_IKHEADERS: built in, or the kheaders module */
 	snprintf(path, sizeof(path), "%s/sys/kernel/kheaders.tar.xz", root);
 	if (stat(path, &st) && running && !root[0]) {
-		ret = modprobe_kheaders();
+		ret = kheaders_modprobe();
 		note(kh, "modprobe kheaders", "%s", ret == -ENOENT ? "no modprobe" :
 		     ret == -ETIMEDOUT ? "timed out" : ret ? "failed" : "loaded");
 	}
 	if (!stat(path, &st)) {
-		ret = extract_kheaders(path, kh->tmpdir, sizeof(kh->tmpdir), why, sizeof(why));
+		ret = kheaders_extract(path, kh->tmpdir, sizeof(kh->tmpdir), why, sizeof(why));
 		if (!ret) {
 			ret = probe_tree(kh, "", kh->tmpdir, release, why, sizeof(why));
 			if (ret) {
-				rm_tree(kh->tmpdir);
+				kheaders_rm_tree(kh->tmpdir);
 				kh->tmpdir[0] = '\0';
 			}
 		}
@@ -900,7 +554,7 @@ void kheaders_cleanup(struct kheaders *kh)
 	if (!kh)
 		return;
 	if (kh->tmpdir[0])
-		rm_tree(kh->tmpdir);
+		kheaders_rm_tree(kh->tmpdir);
 	kh->tmpdir[0] = '\0';
 	if (kh->extracted) {
 		kh->objtree[0] = kh->srctree[0] = '\0';

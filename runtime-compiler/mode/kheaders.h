@@ -100,4 +100,15 @@ size_t kheaders_include_dirs(const struct kheaders *kh,
  * $BPFPORT_OS_RELEASE or <sysroot>/etc/os-release) into buf. */
 void kheaders_package_hint(const char *release, char *buf, size_t len);
 
+/* ---- kheaders.tar.xz (kheaders_extract.c), for kheaders_find() ---- */
+/* Extracts @tarxz into a new private directory (0700) under /run or /tmp,
+ * written to @tmpdir; on failure nothing is left and @why says why. */
+int kheaders_extract(const char *tarxz, char *tmpdir, size_t len, char *why,
+		     size_t wlen);
+/* Removes a tree kheaders_extract() made (never following a link). */
+void kheaders_rm_tree(const char *path);
+/* "modprobe -q kheaders" with a timeout: 0, -ENOENT (no modprobe),
+ * -ETIMEDOUT, or another failure. */
+int kheaders_modprobe(void);
+
 #endif /* BPFPORT_KHEADERS_H */
