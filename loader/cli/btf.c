@@ -97,14 +97,10 @@ int do_btf(int argc, char **argv)
 {
 	struct sub_args a;
 	char err[256];
+	int ret;
 
-	switch (btf_args_parse(argc, argv, &a, err, sizeof(err))) {
-	case ARGS_HELP:
-		fputs(btf_usage, stdout);
-		return 0;
-	case ARGS_ERROR:
-		cli_error("%s", err);
-		return 2;
-	}
+	ret = cli_parsed(btf_args_parse(argc, argv, &a, err, sizeof(err)), btf_usage, err);
+	if (ret >= 0)
+		return ret;
 	return !strcmp(a.sub, "list") ? btf_list(a.json) : btf_extract(&a);
 }

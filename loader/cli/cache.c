@@ -46,14 +46,9 @@ int do_cache(int argc, char **argv)
 	struct jw jw;
 	int fd, ret;
 
-	switch (cache_args_parse(argc, argv, &a, err, sizeof(err))) {
-	case ARGS_HELP:
-		fputs(cache_usage, stdout);
-		return 0;
-	case ARGS_ERROR:
-		cli_error("%s", err);
-		return 2;
-	}
+	ret = cli_parsed(cache_args_parse(argc, argv, &a, err, sizeof(err)), cache_usage, err);
+	if (ret >= 0)
+		return ret;
 	given.cache_dir = a.cache_dir;
 	bp_opts_complete(&given, &opts);	/* --cache-dir, else the env, else the default */
 	ret = rtcache_open_dir(opts.cache_dir, &fd, err, sizeof(err));

@@ -12,6 +12,10 @@ struct btf;
 extern bool cli_verbose;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap);
+/* After a command's args parser (ARGS_OK, ARGS_HELP, ARGS_ERROR): -1 to
+ * go on, else the exit status once the help (0) or the one error line
+ * (2) is printed. */
+int cli_parsed(int ret, const char *usage, const char *err);
 
 /* ---- verdict.c ---- */
 /* What can be told of a target kernel from its BTF alone. */

@@ -41,14 +41,9 @@ int do_compile(int argc, char **argv)
 	size_t i, n = 0;
 	int ret;
 
-	switch (compile_args_parse(argc, argv, &ca, err, sizeof(err))) {
-	case ARGS_HELP:
-		fputs(compile_usage, stdout);
-		return 0;
-	case ARGS_ERROR:
-		cli_error("%s", err);
-		return 2;
-	}
+	ret = cli_parsed(compile_args_parse(argc, argv, &ca, err, sizeof(err)), compile_usage, err);
+	if (ret >= 0)
+		return ret;
 	given.kernel_headers = ca.kernel_headers;
 	given.probes = ca.probes;
 	given.cache_dir = ca.cache_dir;

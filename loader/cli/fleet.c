@@ -115,14 +115,9 @@ int do_fleet(int argc, char **argv)
 	uint32_t mask;
 	int ret;
 
-	switch (fleet_args_parse(argc, argv, &a, err, sizeof(err))) {
-	case ARGS_HELP:
-		fputs(fleet_usage, stdout);
-		return 0;
-	case ARGS_ERROR:
-		cli_error("%s", err);
-		return 2;
-	}
+	ret = cli_parsed(fleet_args_parse(argc, argv, &a, err, sizeof(err)), fleet_usage, err);
+	if (ret >= 0)
+		return ret;
 	cli_verbose = a.verbose;
 	if (probe_list_parse(a.probes, &mask)) {
 		cli_error("%s", bpfport_errmsg());

@@ -28,6 +28,19 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_parsed(int ret, const char *usage, const char *err)
+{
+	switch (ret) {
+	case ARGS_HELP:
+		fputs(usage, stdout);
+		return 0;
+	case ARGS_ERROR:
+		cli_error("%s", err);
+		return 2;
+	}
+	return -1;
+}
+
 int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap)
 {
 	if (level == BPFPORT_DEBUG && !cli_verbose)
