@@ -69,8 +69,9 @@ BPFPORT_API bpfport_print_fn bpfport_set_print(bpfport_print_fn fn);
 BPFPORT_API const char *bpfport_errmsg(void);
 
 /*
- * Called for each event. data starts with struct bpfport_ev_hdr (see
- * <bpfport/events.h>) and size is already checked against the event type.
+ * Called for each event. data starts with struct bpfport_ev_hdr, and the
+ * event struct its type names follows (<bpfport/events.h>, generated from
+ * the probes' own headers); size is already checked against the type.
  * A non-zero return stops the current bpfport__poll() with that value.
  */
 typedef int (*bpfport_event_fn)(void *ctx, const void *data, size_t size);
