@@ -175,7 +175,8 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 		snprintf(s->label, sizeof(s->label), "%s", p);
 		if (o->hide_native_btf || native_btf_hidden()) {
 			*reason = R_NO_NATIVE_BTF;
-			snprintf(detail, dlen, "%s: hidden from the loader (--hide-native-btf)", p);
+			snprintf(detail, dlen, "%s: hidden from the loader (%s)", p,
+				 bp_setting_name(BP_SET_HIDE_NATIVE_BTF, false));
 			return -ENOENT;
 		}
 		ret = btf_file_check(p, detail, dlen);
@@ -216,8 +217,8 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 		p = o->btf_archive;
 		if (access(p, R_OK | X_OK)) {
 			*reason = R_BTF_NOT_FOUND;
-			snprintf(detail, dlen, "btfhub archive %s: %s (give one with --btf-archive DIR)",
-				 p, strerror(errno));
+			snprintf(detail, dlen, "btfhub archive %s: %s (give one with %s)",
+				 p, strerror(errno), bp_setting_name(BP_SET_BTF_ARCHIVE, true));
 			return -ENOENT;
 		}
 		ret = btfhub_lookup_dir(p, &key, path, sizeof(path), err, sizeof(err));

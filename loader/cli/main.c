@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 
 	base = base ? base + 1 : argv[0];
 	bpfport_set_print(cli_print);
+	bpfport_set_cli_names(true);	/* messages say --kernel-headers DIR */
 	if (!strcmp(base, "check_core_support"))
 		return do_check(argc, argv);
 	if (argc < 2) {

@@ -111,7 +111,8 @@ static int choose_output(struct bpfport *bp, enum bpfport_output want)
 	case BPFPORT_OUTPUT_RINGBUF:
 		if (rb != 1)
 			return bp_err(ENOTSUP,
-				      "this kernel has no BPF ring buffer (needs 5.8+): use --output perfbuf or auto");
+				      "this kernel has no BPF ring buffer (needs 5.8+): use %s perfbuf or auto",
+				      bp_setting_name(BP_SET_OUTPUT, false));
 		bp->output = want;
 		bp->output_reason = R_FORCED;
 		return 0;

@@ -30,6 +30,17 @@ void bp_pr(enum bpfport_print_level level, const char *fmt, ...)
 #define pr_debug(...) bp_pr(BPFPORT_DEBUG, __VA_ARGS__)
 /* Writes a one-line message into err (when err and errlen are set). */
 #define seterr(err, errlen, ...) ((void)msg_set(err, errlen, 0, __VA_ARGS__))
+/* A setting as messages name it (bpfport_set_cli_names()): the CLI's
+ * option ("--kernel-headers", with @arg "--kernel-headers DIR"), else the
+ * library's opts field and environment variable. */
+enum bp_setting {
+	BP_SET_KERNEL_HEADERS,
+	BP_SET_CACHE_DIR,
+	BP_SET_BTF_ARCHIVE,
+	BP_SET_HIDE_NATIVE_BTF,
+	BP_SET_OUTPUT,
+};
+const char *bp_setting_name(enum bp_setting s, bool arg);
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

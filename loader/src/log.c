@@ -40,6 +40,30 @@ int bp_err(int err, const char *fmt, ...)
 	return -err;
 }
 
+static bool cli_names;
+
+void bpfport_set_cli_names(bool cli)
+{
+	cli_names = cli;
+}
+
+const char *bp_setting_name(enum bp_setting s, bool arg)
+{
+	static const char *const names[][3] = {	/* library, option, option ARG */
+		[BP_SET_KERNEL_HEADERS] = { "opts.kernel_headers ($BPFPORT_KERNEL_HEADERS)",
+					    "--kernel-headers", "--kernel-headers DIR" },
+		[BP_SET_CACHE_DIR] = { "opts.cache_dir ($BPFPORT_CACHE_DIR)", "--cache-dir",
+				       "--cache-dir DIR" },
+		[BP_SET_BTF_ARCHIVE] = { "opts.btf_archive ($BPFPORT_BTF_ARCHIVE)",
+					 "--btf-archive", "--btf-archive DIR" },
+		[BP_SET_HIDE_NATIVE_BTF] = { "opts.hide_native_btf ($BPFPORT_HIDE_NATIVE_BTF)",
+					     "--hide-native-btf", "--hide-native-btf" },
+		[BP_SET_OUTPUT] = { "opts.output", "--output", "--output" },
+	};
+
+	return names[s][cli_names ? 1 + arg : 0];
+}
+
 const char *bpfport_errmsg(void)
 {
 	return errmsg[0] ? errmsg : strerror(errno);

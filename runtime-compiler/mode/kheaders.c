@@ -496,9 +496,13 @@ int kheaders_find(const char *explicit_dir, const char *release,
 	}
 	running = !strcmp(release, u.release);
 
-	if (explicit_dir && *explicit_dir)
-		return use_explicit(kh, explicit_dir, "option", "given with --kernel-headers",
-				    err, errlen);
+	if (explicit_dir && *explicit_dir) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "given with %s",
+			 bp_setting_name(BP_SET_KERNEL_HEADERS, false));
+		return use_explicit(kh, explicit_dir, "option", what, err, errlen);
+	}
 	env = getenv(KHEADERS_DIR_ENV);
 	if (env && *env)
 		return use_explicit(kh, env, "env", "in $" KHEADERS_DIR_ENV, err, errlen);
@@ -544,8 +548,8 @@ int kheaders_find(const char *explicit_dir, const char *release,
 	kh->layout = NULL;
 	kh->version_code = 0;
 	kheaders_package_hint(release, hint, sizeof(hint));
-	seterr(err, errlen, "no kernel headers for %s: %s, or give --kernel-headers DIR (tried %s)",
-	       release, hint, kh->tried);
+	seterr(err, errlen, "no kernel headers for %s: %s, or give %s (tried %s)",
+	       release, hint, bp_setting_name(BP_SET_KERNEL_HEADERS, true), kh->tried);
 	return -ENOENT;
 }
 
@@ -581,8 +585,9 @@ int kheaders_check_release(const struct kheaders *kh,
 	if (!strcmp(kh->release, running_release))
 		return 0;
 	kheaders_package_hint(running_release, hint, sizeof(hint));
-	seterr(err, errlen, "headers at %s are for %s, the running kernel is %s: %s, or point --kernel-headers at headers for %s",
-	       kh->objtree, kh->release, running_release, hint, running_release);
+	seterr(err, errlen, "headers at %s are for %s, the running kernel is %s: %s, or point %s at headers for %s",
+	       kh->objtree, kh->release, running_release, hint,
+	       bp_setting_name(BP_SET_KERNEL_HEADERS, false), running_release);
 	return -EINVAL;
 }
 

@@ -30,6 +30,9 @@
 
 #include "internal.h"
 #include "rtcache.h"
+
+/* how messages name the cache dir setting (the CLI: --cache-dir) */
+#define CD bp_setting_name(BP_SET_CACHE_DIR, false)
 #include "util/arch.h"
 #include "util/bytes.h"
 #include "util/fsio.h"
@@ -237,7 +240,7 @@ int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	if (n >= sizeof(path)) {
-		seterr(err, errlen, "cache dir path too long: use a shorter --cache-dir");
+		seterr(err, errlen, "cache dir path too long: use a shorter %s", CD);
 		return -ENAMETOOLONG;
 	}
 	memcpy(path, dir, n);
@@ -247,8 +250,8 @@ int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 		ret = mkdir_parents(path);
 		if (ret || (mkdir(path, 0700) && errno != EEXIST)) {
 			ret = ret ? ret : -errno;
-			seterr(err, errlen, "cannot create cache dir %s: %s: create it (mode 0700, owned by root) or use --cache-dir",
-			       path, strerror(-ret));
+			seterr(err, errlen, "cannot create cache dir %s: %s: create it (mode 0700, owned by root) or use %s",
+			       path, strerror(-ret), CD);
 			return ret;
 		}
 	}
@@ -256,12 +259,12 @@ int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ELOOP || (!lstat(path, &st) && S_ISLNK(st.st_mode))) {
-			seterr(err, errlen, "cache dir %s is a symlink: a loader running as root must not follow it to objects others could plant; use the real directory or --cache-dir",
-			       path);
+			seterr(err, errlen, "cache dir %s is a symlink: a loader running as root must not follow it to objects others could plant; use the real directory or %s",
+			       path, CD);
 			return -EPERM;
 		}
-		seterr(err, errlen, "cannot open cache dir %s: %s: fix it or use --cache-dir",
-		       path, strerror(-ret));
+		seterr(err, errlen, "cannot open cache dir %s: %s: fix it or use %s",
+		       path, strerror(-ret), CD);
 		return ret;
 	}
 	if (fstat(fd, &st)) {
@@ -270,14 +273,14 @@ int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 		return ret;
 	}
 	if (st.st_uid != euid) {
-		seterr(err, errlen, "cache dir %s is owned by uid %u, not by uid %u (root): a loader running as root must not load objects others could plant; chown it or use --cache-dir",
-		       path, (unsigned int)st.st_uid, (unsigned int)euid);
+		seterr(err, errlen, "cache dir %s is owned by uid %u, not by uid %u (root): a loader running as root must not load objects others could plant; chown it or use %s",
+		       path, (unsigned int)st.st_uid, (unsigned int)euid, CD);
 		close(fd);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		seterr(err, errlen, "cache dir %s is writable by group/other (mode %04o): a loader running as root must not load objects others could plant; chmod 700 it or use --cache-dir",
-		       path, (unsigned int)(st.st_mode & 07777));
+		seterr(err, errlen, "cache dir %s is writable by group/other (mode %04o): a loader running as root must not load objects others could plant; chmod 700 it or use %s",
+		       path, (unsigned int)(st.st_mode & 07777), CD);
 		close(fd);
 		return -EPERM;
 	}
@@ -306,12 +309,12 @@ int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 		if (slash)
 			*(slash == anc ? slash + 1 : slash) = '\0';
 		if (pst.st_uid != 0 && pst.st_uid != euid) {
-			seterr(err, errlen, "cache dir %s is inside %s, owned by uid %u: its owner could replace the cache; use a --cache-dir whose parents belong to root",
-			       path, anc, (unsigned int)pst.st_uid);
+			seterr(err, errlen, "cache dir %s is inside %s, owned by uid %u: its owner could replace the cache; use a %s whose parents belong to root",
+			       path, anc, (unsigned int)pst.st_uid, CD);
 			ret = -EPERM;
 		} else if ((pst.st_mode & (S_IWGRP | S_IWOTH)) && !(pst.st_mode & S_ISVTX)) {
-			seterr(err, errlen, "cache dir %s is inside %s, writable by group/other (mode %04o): others could replace the cache; chmod go-w it or use --cache-dir",
-			       path, anc, (unsigned int)(pst.st_mode & 07777));
+			seterr(err, errlen, "cache dir %s is inside %s, writable by group/other (mode %04o): others could replace the cache; chmod go-w it or use %s",
+			       path, anc, (unsigned int)(pst.st_mode & 07777), CD);
 			ret = -EPERM;
 		}
 	}

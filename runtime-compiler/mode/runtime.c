@@ -154,8 +154,8 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	kinc_cnt = kheaders_include_dirs(&kh, kinc, kconfig_h);
 	if (!kinc_cnt) {
 		*reason = R_NO_HEADERS;
-		snprintf(detail, dlen, "kernel headers %s: path too long: give a shorter --kernel-headers DIR",
-			 kh.objtree);
+		snprintf(detail, dlen, "kernel headers %s: path too long: give a shorter %s",
+			 kh.objtree, bp_setting_name(BP_SET_KERNEL_HEADERS, false));
 		ret = -ENAMETOOLONG;
 		goto out;
 	}

@@ -34,6 +34,8 @@
 
 #include <lzma.h>
 
+#include <bpfport/bpfport.h>	/* bpfport_set_cli_names() */
+
 #include "kheaders.h"
 #include "util/arch.h"
 #include "util/fsio.h"
@@ -478,7 +480,12 @@ static void test_kheaders_fake(void)
 	setenv(KHEADERS_SYSROOT_ENV, root, 1);
 	write_text(tmp("root1/etc/os-release"), "ID=ubuntu\nID_LIKE=debian\n");
 
-	/* nothing at all: the package to install and every step tried */
+	/* nothing at all: the package to install and every step tried; the
+	 * fix names the library's setting, or the CLI's option */
+	bpfport_set_cli_names(false);
+	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
+	CHECK_ERR(ret, -ENOENT, err, ", or give opts.kernel_headers ($BPFPORT_KERNEL_HEADERS) (tried");
+	bpfport_set_cli_names(true);
 	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
 	CHECK_ERR(ret, -ENOENT, err, "no kernel headers for 6.1.0-77-amd64: install linux-headers-6.1.0-77-amd64 (apt-get install linux-headers-6.1.0-77-amd64), or give --kernel-headers DIR");
 	CHECK_HAS(err, "/lib/modules/6.1.0-77-amd64/build: absent");
@@ -1720,6 +1727,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int ret = -1, fds;
 
+	bpfport_set_cli_names(true);	/* the messages as the CLI prints them */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fixtures = getenv("BPFPORT_FIXTURES");
 	if (argc != 2) {

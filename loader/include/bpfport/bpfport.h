@@ -65,6 +65,14 @@ typedef int (*bpfport_print_fn)(enum bpfport_print_level level,
 /* Sets the print callback, returns the previous one. NULL silences. */
 BPFPORT_API bpfport_print_fn bpfport_set_print(bpfport_print_fn fn);
 
+/*
+ * Messages that name a fix name the setting as the library knows it,
+ * opts.kernel_headers ($BPFPORT_KERNEL_HEADERS). A program whose users set
+ * them as the bpfport command line does calls this with true once, and the
+ * messages say --kernel-headers DIR instead. Process-wide.
+ */
+BPFPORT_API void bpfport_set_cli_names(bool cli);
+
 /* One-line description of the last failure in this thread. */
 BPFPORT_API const char *bpfport_errmsg(void);
 
