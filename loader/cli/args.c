@@ -426,7 +426,7 @@ int cache_args_parse(int argc, char **argv, struct sub_args *a, char *err,
 }
 
 const char compile_usage[] =
-"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] -o|--out OUT\n"
+"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] [--json] -o|--out OUT\n"
 "Compile the probes against kernel headers (runtime mode) without loading them:\n"
 "to pre-warm the cache, or to debug. OUT is a file for one probe, else a directory\n"
 "that gets <probe>.bpf.o files. The headers must be those of the running kernel.\n";
@@ -439,6 +439,7 @@ int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 		{ "probes", required_argument, NULL, 'p' },
 		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -448,12 +449,13 @@ int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:p:o:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:p:o:jvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->kernel_headers = optarg; break;
 		case 'p': a->probes = optarg; break;
 		case OPT_CACHE_DIR: a->cache_dir = optarg; break;
 		case 'o': a->out = optarg; break;
+		case 'j': a->json = true; break;
 		case 'v': a->verbose = true; break;
 		case 'h': return ARGS_HELP;
 		default: return bad_option(argv, c, "compile", err, len);

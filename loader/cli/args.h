@@ -69,6 +69,7 @@ struct compile_args {
 	const char *probes;
 	const char *cache_dir;
 	const char *out;		/* -o, required */
+	bool json;			/* one JSON array of the objects written */
 	bool verbose;
 };
 

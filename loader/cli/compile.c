@@ -38,6 +38,7 @@ int do_compile(int argc, char **argv)
 	const char *reason;
 	char detail[1024], err[512];
 	uint32_t mask;
+	struct jw jw;
 	size_t i, n = 0;
 	int ret;
 
@@ -64,6 +65,10 @@ int do_compile(int argc, char **argv)
 		runtime_objs_free(&ro);
 		return 1;
 	}
+	if (ca.json) {
+		jw_init(&jw, stdout, false, false);
+		jw_start_array(&jw);
+	}
 	for (i = 0; i < probe_cnt; i++) {
 		char path[4096];
 
@@ -79,8 +84,22 @@ int do_compile(int argc, char **argv)
 			runtime_objs_free(&ro);
 			return 1;
 		}
-		printf("%s: %zu bytes, %s (headers %s)\n", path, ro.size[i],
-		       ro.from_cache[i] ? "from the cache" : "compiled", ro.headers);
+		if (!ca.json) {
+			printf("%s: %zu bytes, %s (headers %s)\n", path, ro.size[i],
+			       ro.from_cache[i] ? "from the cache" : "compiled", ro.headers);
+			continue;
+		}
+		jw_start_object(&jw);
+		jw_kv_str(&jw, "probe", probe_table[i]->name);
+		jw_kv_str(&jw, "path", path);
+		jw_kv_uint(&jw, "size", ro.size[i]);
+		jw_kv_bool(&jw, "cached", ro.from_cache[i]);
+		jw_kv_str(&jw, "headers", ro.headers);
+		jw_end_object(&jw);
+	}
+	if (ca.json) {
+		jw_end_array(&jw);
+		putchar('\n');
 	}
 	runtime_objs_free(&ro);
 	return 0;

@@ -58,6 +58,12 @@ def test_compile(args, headers, env):
         check(p.returncode == 0 and p.stdout.count("from the cache") == 4, "cache hit: %s" % p.stdout)
         p = bp(args, "cache", "list", "--cache-dir", cache)
         check(p.returncode == 0 and p.stdout.count(".obj") == 4, "cache list: %s" % p.stdout)
+        p = bp(args, "compile", "--kernel-headers", headers, "--cache-dir", cache, "-o", out,
+               "--json", env=e)
+        objs = json.loads(p.stdout)
+        check(p.returncode == 0 and sorted(o["probe"] for o in objs) == ["exec", "oom", "open", "tcp"]
+              and all(o["cached"] and o["size"] == os.path.getsize(o["path"]) for o in objs),
+              "compile --json: %r" % p.stdout[:400])
         p = bp(args, "cache", "list", "--json", "--cache-dir", cache)
         entries = json.loads(p.stdout)
         check(p.returncode == 0 and len(entries) == 4
