@@ -90,8 +90,8 @@ int os_release_read(const char *path, struct os_release *out, char *err,
 	size_t n;
 	int ret;
 
-	if (!path)
-		return os_release_read_root("", out, err, errlen);
+	if (!path)	/* the host's: below $BPFPORT_SYSROOT when set */
+		return os_release_read_root(fsio_sysroot(), out, err, errlen);
 	ret = fsio_read_file(path, OS_RELEASE_MAX, &text, &n);
 	if (ret) {
 		memset(out, 0, sizeof(*out));

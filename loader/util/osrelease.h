@@ -42,8 +42,11 @@ struct os_release {
 int os_release_parse(const char *text, struct os_release *out);
 
 /*
- * Reads and parses the os-release at @path; NULL: /etc/os-release, or when
- * that is missing or unusable /usr/lib/os-release (os-release(5)). Returns
+ * Reads and parses the os-release at @path; NULL: the host's, below
+ * $BPFPORT_SYSROOT when that is set (fsio_sysroot()): /etc/os-release, or
+ * when that is missing or unusable /usr/lib/os-release (os-release(5)),
+ * so that check, the btfhub key and the headers package hint all read the
+ * same file. Returns
  * what os_release_parse() returns, -EFBIG, or the errno of reading; err
  * then names the file and the cause.
  */

@@ -257,10 +257,7 @@ void kheaders_package_hint(const char *release, char *buf, size_t len)
 		release = uname(&u) ? "this kernel" : u.release;
 	}
 	/* what it says even without an ID (ID_LIKE alone) helps */
-	if (env && *env)
-		os_release_read(env, &os, NULL, 0);
-	else
-		os_release_read_root(fsio_sysroot(), &os, NULL, 0);
+	os_release_read(env && *env ? env : NULL, &os, NULL, 0);
 	if (os_is(&os, deb))
 		snprintf(buf, len, "install linux-headers-%s (apt-get install linux-headers-%s)",
 			 release, release);

@@ -318,6 +318,11 @@ static void test_osrelease(void)
 	put_file(tmp("root/etc/os-release"), "ID=etc\n", 7);
 	CHECK(!os_release_read_root(tmp("root"), &o, err, sizeof(err)));
 	CHECK_STR(o.id, "etc");
+	/* the host's, below $BPFPORT_SYSROOT (a container with the host at /host) */
+	setenv("BPFPORT_SYSROOT", tmp("root"), 1);
+	CHECK(!os_release_read(NULL, &o, err, sizeof(err)));
+	CHECK_STR(o.id, "etc");
+	unsetenv("BPFPORT_SYSROOT");
 	/* this host */
 	if (!access("/etc/os-release", R_OK) || !access("/usr/lib/os-release", R_OK)) {
 		CHECK(!os_release_read(NULL, &o, err, sizeof(err)));
