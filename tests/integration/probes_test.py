@@ -273,25 +273,32 @@ def expect_summary(summary, want, what):
               % (what, key, summary.get(key), val, summary))
 
 
-def full_run(ctx, bpfport, run_args, env, want, what, timeout=120):
-    """Starts an agent with every probe, makes every event happen, stops it
-    and asserts: the summary fields in want, the events of every probe, and
-    that nothing stays in the kernel. Returns (summary, probe failures)."""
+def agent_run(ctx, bpfport, run_args, env, want, what, timeout, actions):
+    """Starts an agent with every probe, runs each of actions (do_exec, ...),
+    stops it with SIGINT and asserts a clean exit and the summary fields in
+    want. Returns the stopped agent and its summary."""
     agent = harness.Agent(bpfport, run_args + ["--probes", ALL_PROBES], env=env)
     try:
         agent.wait_running(timeout=timeout)
         with tempfile.TemporaryDirectory(prefix="bpfport-test-") as tmp:
-            do_exec(ctx, tmp)
-            do_open(ctx, tmp)
-            do_tcp(ctx, tmp)
-            do_oom(ctx, tmp)
+            for act in actions:
+                act(ctx, tmp)
             time.sleep(0.5 * harness.SLOW)
     finally:
         rc = agent.stop()
     check(rc == 0, "%s: bpfport exited %s after SIGINT: %s" % (what, rc, agent.err[-3:]))
     summary = agent.summary()
-    evs = agent.events()
     expect_summary(summary, want, what)
+    return agent, summary
+
+
+def full_run(ctx, bpfport, run_args, env, want, what, timeout=120):
+    """Makes every event happen under an agent with every probe and asserts:
+    the summary fields in want, the events of every probe, and that nothing
+    stays in the kernel. Returns (summary, probe failures)."""
+    agent, summary = agent_run(ctx, bpfport, run_args, env, want, what, timeout,
+                               (do_exec, do_open, do_tcp, do_oom))
+    evs = agent.events()
     for p in ("exec", "open", "tcp"):
         check(p in summary["attached"].split(","), "%s: probe %s not attached: %s" % (what, p, summary))
     check(summary.get("malformed") == "0", "%s: malformed events: %s" % (what, summary.get("malformed")))
@@ -316,17 +323,7 @@ def full_run(ctx, bpfport, run_args, env, want, what, timeout=120):
 
 def exec_run(ctx, bpfport, run_args, env, want, what, timeout=120):
     """A shorter run: the agent's summary and the exec probe's events."""
-    agent = harness.Agent(bpfport, run_args + ["--probes", ALL_PROBES], env=env)
-    try:
-        agent.wait_running(timeout=timeout)
-        with tempfile.TemporaryDirectory(prefix="bpfport-test-") as tmp:
-            do_exec(ctx, tmp)
-            time.sleep(0.5 * harness.SLOW)
-    finally:
-        rc = agent.stop()
-    check(rc == 0, "%s: bpfport exited %s after SIGINT: %s" % (what, rc, agent.err[-3:]))
-    summary = agent.summary()
-    expect_summary(summary, want, what)
+    agent, summary = agent_run(ctx, bpfport, run_args, env, want, what, timeout, (do_exec,))
     try:
         check_exec(ctx, agent.events())
     except Failure as e:
