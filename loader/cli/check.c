@@ -54,8 +54,8 @@ struct report {
 	struct bpfport *bp;		/* dry-run result, NULL if not run */
 	bool preflight;			/* --btf: answering for that kernel */
 	/* the runtime path, whatever mode auto picks */
-	bool rt_plugin;
-	char rt_plugin_why[512];
+	bool rt_compiler;
+	char rt_compiler_why[512];
 	bool rt_headers, rt_match;
 	struct kheaders kh;
 	char rt_headers_why[1024];
@@ -77,15 +77,15 @@ static int count_entry(const struct rtcache_entry *e, void *ctx)
 	return 0;
 }
 
-/* Headers found and matching, plugin present, cache state: cheap facts,
+/* Headers found and matching, compiler helper present, cache state: cheap facts,
  * no compile (a compile happens in the dry run when auto gets there). */
 static void gather_runtime(struct report *r, const struct check_args *a)
 {
 	struct stat st;
 	int fd;
 
-	r->rt_plugin = rtc_plugin_available(NULL, r->rt_plugin_why,
-					    sizeof(r->rt_plugin_why));
+	r->rt_compiler = rtc_compiler_available(NULL, r->rt_compiler_why,
+					    sizeof(r->rt_compiler_why));
 	r->rt_headers = !kheaders_find(a->btf.kernel_headers, NULL, &r->kh,
 				       r->rt_headers_why, sizeof(r->rt_headers_why));
 	if (r->rt_headers) {
@@ -382,10 +382,10 @@ static void print_json(const struct report *r, bool pretty)
 
 	jw_key(&jw, "runtime");
 	jw_start_object(&jw);
-	jw_key(&jw, "plugin");
+	jw_key(&jw, "compiler");
 	jw_start_object(&jw);
-	jw_kv_bool(&jw, "available", r->rt_plugin);
-	jw_kv_str(&jw, "detail", r->rt_plugin ? "" : r->rt_plugin_why);
+	jw_kv_bool(&jw, "available", r->rt_compiler);
+	jw_kv_str(&jw, "detail", r->rt_compiler ? "" : r->rt_compiler_why);
 	jw_end_object(&jw);
 	jw_key(&jw, "headers");
 	jw_start_object(&jw);
@@ -499,7 +499,7 @@ static void print_text(const struct report *r)
 			       att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
 	}
 	printf("Runtime compilation\n");
-	printf("  compiler plugin: %s\n", r->rt_plugin ? "installed" : r->rt_plugin_why);
+	printf("  compiler helper: %s\n", r->rt_compiler ? "installed" : r->rt_compiler_why);
 	printf("  kernel headers:  %s%s%s\n",
 	       r->rt_headers ? kheaders_describe(&r->kh, tree, sizeof(tree)) : "",
 	       r->rt_headers ? (r->rt_match ? " (match the running kernel)" : ": ") : "",

@@ -55,7 +55,7 @@ static int do_version(int argc, char **argv)
 {
 	char why[512];
 	int n = btfhub_embedded_count();
-	bool rtc = rtc_plugin_available(NULL, why, sizeof(why));
+	bool rtc = rtc_compiler_available(NULL, why, sizeof(why));
 	struct jw jw;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json"))) {

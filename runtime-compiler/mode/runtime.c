@@ -199,14 +199,14 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	if (rtcache_config_hash(NULL, u.release, cfg_hash, sizeof(cfg_hash)))
 		cfg_hash[0] = '\0';
 	{
-		/* the compiler's identity without starting it: LLVM's version
-		 * and the plugin file itself */
-		char plugin[4096];
+		/* the compiler's identity without starting it: the helper
+		 * file itself */
+		char helper[4096];
 		struct stat st = {};
 
-		if (rtc_plugin_path(o->rtc_plugin, plugin, sizeof(plugin)))
-			stat(plugin, &st);
-		snprintf(compiler, sizeof(compiler), "rtc plugin %lld bytes, mtime %lld",
+		if (rtc_compiler_path(o->rtc_compiler, helper, sizeof(helper)))
+			stat(helper, &st);
+		snprintf(compiler, sizeof(compiler), "compiler helper %lld bytes, mtime %lld",
 			 (long long)st.st_size, (long long)st.st_mtime);
 	}
 
@@ -249,8 +249,8 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			pr_warn("runtime: cache entry for %s is corrupt, compiling again: %s\n",
 				probe_table[i]->name, err);
 		ro->all_cached = false;
-		/* no separate plugin check: that would load LLVM in one more
-		 * child; the compile itself says -RTC_ERR_NO_PLUGIN */
+		/* no separate helper check: that would start LLVM in one more
+		 * child; the compile itself says -RTC_ERR_NO_COMPILER */
 		{
 			RTC_OPTS(ropts, .main_file = main_file, .files = files,
 				 .file_cnt = nfiles, .defines = defines, .define_cnt = define_cnt,
@@ -258,7 +258,7 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 				 .kernel_include_dir_cnt = kinc_cnt,
 				 .kernel_config_header = kconfig_h,
 				 .timeout_ms = o->compile_timeout_ms,
-				 .plugin_path = o->rtc_plugin, .stats = &stats);
+				 .compiler_path = o->rtc_compiler, .stats = &stats);
 
 			ret = rtc_compile(&ropts, &ro->obj[i], &ro->size[i], &diag);
 		}
@@ -281,10 +281,10 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 			*reason = ret == -RTC_ERR_TIMEOUT ? R_COMPILE_TIMEOUT :
 				  ret == -RTC_ERR_CRASHED ? R_COMPILE_CRASHED :
 				  ret == -RTC_ERR_OOM ? R_COMPILE_OOM :
-				  ret == -RTC_ERR_NO_PLUGIN ? R_RUNTIME_NOT_INSTALLED :
+				  ret == -RTC_ERR_NO_COMPILER ? R_RUNTIME_NOT_INSTALLED :
 				  R_COMPILE_FAILED;
 			first_error(diag, line, sizeof(line));
-			if (ret == -RTC_ERR_NO_PLUGIN)	/* the diagnostics say where */
+			if (ret == -RTC_ERR_NO_COMPILER)	/* the diagnostics say where */
 				snprintf(detail, dlen, "%s", line);
 			else
 				snprintf(detail, dlen, "%s against %s: %s: %s", main_file,

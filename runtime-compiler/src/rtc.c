@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * librtc: the parent side of a runtime compile (fork, collect, classify)
- * and the public API; the child side is child.c. Plain C and libc only:
- * LLVM is mapped in the child alone.
- *
- * Child -> parent protocol, one pipe: frames of
- *   struct frame_hdr { u32 type; u32 zero; u64 len; } + len bytes
- * VERSION (text), DIAG (text, any number, concatenated), OBJ (ELF), and
- * RESULT (int32: 0, -RTC_ERR_x or -errno) last. A child that dies before
- * RESULT is classified from its wait status.
+ * librtc: the public API and the parent side of a runtime compile: find
+ * and check the helper, write the request (request.c), fork a child that
+ * execs the helper (child.c), read its frames against the deadline and
+ * classify how it ended. Plain C and libc only: LLVM lives in the helper
+ * (cc/), never in this process. The frames: rtc_internal.h.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,12 +27,13 @@
 #include <unistd.h>
 
 #include "bpfport/rtc.h"
-#include "rtc_plugin.h"
+#include "rtc_child.h"
 #include "rtc_internal.h"
+#include "request.h"
 #include "util/fsio.h"
 
-#ifndef RTC_PLUGIN_REL_PATH	/* from the executable's dir */
-#define RTC_PLUGIN_REL_PATH "../lib/bpfport/" RTC_PLUGIN_NAME
+#ifndef RTC_HELPER_REL_PATH	/* from the executable's dir */
+#define RTC_HELPER_REL_PATH "../libexec/bpfport/" RTC_HELPER_NAME
 #endif
 
 #define DEFAULT_AS_BUDGET (1UL << 30)
@@ -107,14 +103,14 @@ static unsigned long now_us(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* plugin path and kernel header layout (parent)                        */
+/* the helper: where, and whether it is safe to run                      */
 /* ------------------------------------------------------------------ */
 
 /* The path (printf format) into buf when it fits and is a file; NULL
  * with errno set if not. */
-static const char *plugin_at(char *buf, size_t len, const char *fmt, ...)
+static const char *helper_at(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static const char *plugin_at(char *buf, size_t len, const char *fmt, ...)
+static const char *helper_at(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -132,7 +128,7 @@ static const char *plugin_at(char *buf, size_t len, const char *fmt, ...)
 	return NULL;
 }
 
-const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
+const char *rtc_compiler_path(const char *compiler_path, char *buf, size_t len)
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t n;
@@ -141,10 +137,10 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (plugin_path)
-		return plugin_at(buf, len, "%s", plugin_path);
+	if (compiler_path)
+		return helper_at(buf, len, "%s", compiler_path);
 	/* next to the executable (the build tree), then where the install
-	 * puts it relative to the executable's dir (bin/ -> lib/bpfport/) */
+	 * puts it relative to the executable's dir (bin/ -> libexec/bpfport/) */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
 	if (!slash) {
@@ -152,23 +148,134 @@ const char *rtc_plugin_path(const char *plugin_path, char *buf, size_t len)
 		return NULL;
 	}
 	*slash = '\0';
-	if (plugin_at(buf, len, "%s/%s", exe, RTC_PLUGIN_NAME))
+	if (helper_at(buf, len, "%s/%s", exe, RTC_HELPER_NAME))
 		return buf;
-	return plugin_at(buf, len, "%s/%s", exe, RTC_PLUGIN_REL_PATH);
+	return helper_at(buf, len, "%s/%s", exe, RTC_HELPER_REL_PATH);
+}
+
+/* Owned by root or the caller, writable by no one else: a root caller
+ * runs what is there. 0, or -1 with the reason in diag. */
+static int safe_owner_mode(const char *what, const char *path,
+			   const struct stat *st, struct buf *diag)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		buf_printf(diag, "runtime compilation is not usable: %s %s is owned by uid %u, "
+			   "not root: its owner could run code as root through bpfport; "
+			   "chown root it\n", what, path, (unsigned int)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		buf_printf(diag, "runtime compilation is not usable: %s %s is writable by "
+			   "group/other (mode %04o): they could run code as root through "
+			   "bpfport; chmod go-w it\n", what, path,
+			   (unsigned int)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* The helper opened for execveat(), checked on the fd that will run:
+ * a regular executable file, and it and its directory safe. */
+static int helper_open(const char *path, struct buf *diag)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		buf_printf(diag, "runtime compilation is not usable: cannot open %s: %s\n",
+			   path, strerror(errno));
+		return -RTC_ERR_NO_COMPILER;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
+		buf_printf(diag, "runtime compilation is not usable: %s is not an "
+			   "executable file\n", path);
+		goto refuse;
+	}
+	if (safe_owner_mode("compiler helper", path, &st, diag))
+		goto refuse;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (stat(dir, &st) || safe_owner_mode("the directory of the compiler helper,",
+					      dir, &st, diag))
+		goto refuse;
+	return fd;
+refuse:
+	close(fd);
+	return -RTC_ERR_NO_COMPILER;
 }
 
 /* ------------------------------------------------------------------ */
 /* parent                                                               */
 /* ------------------------------------------------------------------ */
 
+/* One run of the helper, prepared before fork. */
+struct job {
+	struct child c;
+	char helper[PATH_MAX];
+	char hook_env[256];
+	unsigned long budget;		/* RLIMIT_AS of the helper; 0: none */
+	unsigned int timeout_ms;
+};
+
 struct outcome {
 	int ret;
+	int started;			/* the helper said VERSION */
+	int exec_errno;			/* the child could not exec it */
 	struct frame_info info;
 	void *obj;
 	size_t obj_sz;
 	char version[256];
 	struct buf diag;
 };
+
+static void job_release(struct job *j)
+{
+	if (j->c.req_fd >= 0)
+		close(j->c.req_fd);
+	if (j->c.null_fd >= 0)
+		close(j->c.null_fd);
+	if (j->c.helper_fd >= 0)
+		close(j->c.helper_fd);
+	j->c.req_fd = j->c.null_fd = j->c.helper_fd = -1;
+}
+
+/* Finds and checks the helper, writes the request for @o (NULL: a
+ * version query): everything the child needs. */
+static int job_prepare(struct job *j, const char *compiler_path,
+		       const struct rtc_opts *o, struct buf *diag)
+{
+	const char *hook = getenv(RTC_TEST_HOOK_ENV);
+	int ret;
+
+	j->c.req_fd = j->c.null_fd = j->c.helper_fd = -1;
+	if (!rtc_compiler_path(compiler_path, j->helper, sizeof(j->helper))) {
+		buf_printf(diag, "runtime compilation is not installed: %s missing\n",
+			   j->helper);
+		return -RTC_ERR_NO_COMPILER;
+	}
+	ret = helper_open(j->helper, diag);
+	if (ret < 0)
+		return ret;
+	j->c.helper_fd = ret;
+	j->c.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (j->c.null_fd < 0)
+		return -errno;
+	ret = request_write(o, &j->c.req_fd);
+	if (ret)
+		return ret;
+	if (hook && *hook &&
+	    (size_t)snprintf(j->hook_env, sizeof(j->hook_env), "%s=%s",
+			     RTC_TEST_HOOK_ENV, hook) < sizeof(j->hook_env))
+		j->c.hook_env = j->hook_env;
+	j->c.cpu_s = j->timeout_ms / 1000 + 2;
+	j->c.as_cap = j->budget;
+	return 0;
+}
 
 static const char *signame(int sig)
 {
@@ -187,21 +294,17 @@ static const char *signame(int sig)
 /* Walks the frames; returns 1 when a RESULT frame was seen. */
 static int parse_frames(const struct buf *in, struct outcome *oc)
 {
+	struct frame_hdr h;
+	const void *data;
 	size_t off = 0;
 	int have_result = 0;
 
-	while (off + sizeof(struct frame_hdr) <= in->len) {
-		struct frame_hdr h;
-		const char *p;
+	while (rtc_frame_next(in->p, in->len, &off, &h, &data) > 0) {
+		const char *p = data;
 
-		memcpy(&h, in->p + off, sizeof(h));
-		off += sizeof(h);
-		if (h.len > in->len - off)
-			break;		/* truncated: the child died mid-write */
-		p = in->p + off;
-		off += h.len;
 		switch (h.type) {
 		case FRAME_VERSION:
+			oc->started = 1;
 			snprintf(oc->version, sizeof(oc->version), "%.*s",
 				 (int)(h.len < sizeof(oc->version) ? h.len : sizeof(oc->version) - 1), p);
 			break;
@@ -220,6 +323,10 @@ static int parse_frames(const struct buf *in, struct outcome *oc)
 			if (h.len == sizeof(oc->info))
 				memcpy(&oc->info, p, sizeof(oc->info));
 			break;
+		case FRAME_EXEC_ERRNO:
+			if (h.len == sizeof(int32_t))
+				memcpy(&oc->exec_errno, p, sizeof(int32_t));
+			break;
 		case FRAME_RESULT:
 			if (h.len == sizeof(int32_t)) {
 				int32_t r;
@@ -234,10 +341,11 @@ static int parse_frames(const struct buf *in, struct outcome *oc)
 	return have_result;
 }
 
-static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
+static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *stats)
 {
 	struct buf in = { 0 };
 	struct rusage ru;
+	struct child c = j->c;
 	unsigned long t0, deadline;
 	int fds[2], status = 0, timed_out = 0, too_big = 0, waited, have_result;
 	pid_t pid, w;
@@ -245,6 +353,7 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 	memset(&ru, 0, sizeof(ru));
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
+	c.reply_fd = fds[1];
 	t0 = now_us();
 	deadline = t0 + (unsigned long)j->timeout_ms * 1000UL;
 	pid = fork();
@@ -255,11 +364,8 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 		close(fds[1]);
 		return err;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		j->wfd = fds[1];
-		child_main(j);
-	}
+	if (pid == 0)
+		child_exec(&c);
 	close(fds[1]);
 
 	for (;;) {
@@ -323,20 +429,30 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 		return have_result;
 
 	if (timed_out) {
-		buf_printf(&oc->diag, "compile timed out after %u ms: compiler child killed\n",
+		buf_printf(&oc->diag, "compile timed out after %u ms: compiler helper killed\n",
 			   j->timeout_ms);
 		return -RTC_ERR_TIMEOUT;
 	}
 	if (too_big) {
-		buf_printf(&oc->diag, "compiler child output over %lu bytes: killed\n",
+		buf_printf(&oc->diag, "compiler helper output over %lu bytes: killed\n",
 			   MAX_OUTPUT);
 		return -RTC_ERR_FAILED;
+	}
+	if (oc->exec_errno == ENOMEM) {
+		buf_printf(&oc->diag, "compiler helper out of memory: the address-space "
+			   "cap of %lu MiB is too small to start it\n", j->budget >> 20);
+		return -RTC_ERR_OOM;
+	}
+	if (oc->exec_errno) {
+		buf_printf(&oc->diag, "runtime compilation is not usable: cannot execute "
+			   "%s: %s\n", j->helper, strerror(oc->exec_errno));
+		return -RTC_ERR_NO_COMPILER;
 	}
 	if (!waited) {
 		/* SIGCHLD ignored or reaped by someone else: trust the frames */
 		if (have_result)
 			return oc->ret;
-		buf_printf(&oc->diag, "compiler child status unknown (%s) and no result\n",
+		buf_printf(&oc->diag, "compiler helper status unknown (%s) and no result\n",
 			   strerror(errno));
 		return -RTC_ERR_CRASHED;
 	}
@@ -344,30 +460,30 @@ static int run_job(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 		int sig = WTERMSIG(status);
 
 		if (sig == SIGXCPU) {
-			buf_printf(&oc->diag, "compiler child used its CPU limit (SIGXCPU)\n");
+			buf_printf(&oc->diag, "compiler helper used its CPU limit (SIGXCPU)\n");
 			return -RTC_ERR_TIMEOUT;
 		}
 		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-			buf_printf(&oc->diag, "compiler child interrupted (signal %d)\n", sig);
+			buf_printf(&oc->diag, "compiler helper interrupted (signal %d)\n", sig);
 			return -EINTR;
 		}
 		if (sig == SIGKILL) {
-			buf_printf(&oc->diag, "compiler child killed by SIGKILL "
+			buf_printf(&oc->diag, "compiler helper killed by SIGKILL "
 				   "(the kernel's OOM killer?)\n");
 			return -RTC_ERR_OOM;
 		}
-		buf_printf(&oc->diag, "compiler child killed by signal %d (%s)\n",
+		buf_printf(&oc->diag, "compiler helper killed by signal %d (%s)\n",
 			   sig, signame(sig));
 		return -RTC_ERR_CRASHED;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == RTC_EXIT_OOM) {
-		buf_printf(&oc->diag, "compiler child out of memory: address space cap "
-			   "of %lu MiB over the caller's\n", j->budget >> 20);
+		buf_printf(&oc->diag, "compiler helper out of memory: address-space cap "
+			   "of %lu MiB\n", j->budget >> 20);
 		return -RTC_ERR_OOM;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && have_result)
 		return oc->ret;
-	buf_printf(&oc->diag, "compiler child exited with status %d without a result\n",
+	buf_printf(&oc->diag, "compiler helper exited with status %d without a result\n",
 		   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return -RTC_ERR_CRASHED;
 }
@@ -436,9 +552,44 @@ static char *diag_take(struct buf *b)
 	return p;
 }
 
+/*
+ * Runs the prepared job. A helper that ended without saying VERSION never
+ * started: under a cap, it is asked again without one, to tell a cap too
+ * small for it (OOM) from a helper that cannot run here at all.
+ */
+static int run(struct job *j, struct outcome *oc, struct rtc_stats *stats)
+{
+	int ret = run_job(j, oc, stats);
+
+	if (oc->started || oc->exec_errno || (ret != -RTC_ERR_CRASHED && ret != -RTC_ERR_OOM))
+		return ret;
+	if (j->budget) {
+		struct job q = { .budget = 0, .timeout_ms = VERSION_TIMEOUT_MS };
+		struct outcome qo = { 0 };
+		struct buf ignored = { 0 };
+		int qret = job_prepare(&q, j->helper, NULL, &ignored);
+
+		if (!qret)
+			qret = run_job(&q, &qo, NULL);
+		job_release(&q);
+		free(ignored.p);
+		free(qo.obj);
+		free(qo.diag.p);
+		if (!qret && qo.started) {
+			buf_printf(&oc->diag, "compiler helper out of memory: the address-space "
+				   "cap of %lu MiB is too small to start it\n", j->budget >> 20);
+			return -RTC_ERR_OOM;
+		}
+	}
+	buf_printf(&oc->diag, "runtime compilation is not usable: %s does not start\n",
+		   j->helper);
+	return -RTC_ERR_NO_COMPILER;
+}
+
 int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **diag)
 {
 	struct outcome oc = { 0 };
+	struct rtc_opts o;
 	struct job *j;
 	int ret;
 
@@ -453,29 +604,25 @@ int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	ret = opts_copy(opts, &j->o);
+	j->c.req_fd = j->c.null_fd = j->c.helper_fd = -1;
+	ret = opts_copy(opts, &o);
 	if (!ret)
-		ret = check_opts(&j->o);
+		ret = check_opts(&o);
 	if (ret)
 		goto out;
 
-	j->kind = JOB_COMPILE;
-	j->budget = j->o.as_limit_bytes ? j->o.as_limit_bytes : DEFAULT_AS_BUDGET;
-	j->timeout_ms = j->o.timeout_ms ? j->o.timeout_ms : DEFAULT_TIMEOUT_MS;
-	if (!rtc_plugin_path(j->o.plugin_path, j->plugin, sizeof(j->plugin))) {
-		buf_printf(&oc.diag, "runtime compilation is not installed: %s missing\n",
-			   j->plugin);
-		ret = -RTC_ERR_NO_PLUGIN;
-		goto out;
-	}
-	if (j->o.kernel_include_dir_cnt && !fsio_is_file(j->o.kernel_config_header)) {
-		buf_printf(&oc.diag, "kernel headers: no %s\n", j->o.kernel_config_header);
+	j->budget = o.as_limit_bytes ? o.as_limit_bytes : DEFAULT_AS_BUDGET;
+	j->timeout_ms = o.timeout_ms ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
+	if (o.kernel_include_dir_cnt && !fsio_is_file(o.kernel_config_header)) {
+		buf_printf(&oc.diag, "kernel headers: no %s\n", o.kernel_config_header);
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = run_job(j, &oc, j->o.stats);
+	ret = job_prepare(j, o.compiler_path, &o, &oc.diag);
+	if (!ret)
+		ret = run(j, &oc, o.stats);
 	if (!ret && !oc.obj) {
-		buf_printf(&oc.diag, "compiler child returned no object\n");
+		buf_printf(&oc.diag, "compiler helper returned no object\n");
 		ret = -RTC_ERR_FAILED;
 	}
 	if (!ret) {
@@ -484,6 +631,7 @@ int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **
 		oc.obj = NULL;
 	}
 out:
+	job_release(j);
 	free(oc.obj);
 	if (diag)
 		*diag = diag_take(&oc.diag);
@@ -493,24 +641,20 @@ out:
 	return ret;
 }
 
-/* Loads the plugin in a child and asks its version. */
-static int query_plugin(const char *plugin_path, struct outcome *oc)
+/* Runs the helper once and asks its version. */
+static int query_helper(const char *compiler_path, struct outcome *oc)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	int ret;
 
 	if (!j)
 		return -ENOMEM;
-	j->kind = JOB_VERSION;
 	j->budget = DEFAULT_AS_BUDGET;
 	j->timeout_ms = VERSION_TIMEOUT_MS;
-	if (!rtc_plugin_path(plugin_path, j->plugin, sizeof(j->plugin))) {
-		buf_printf(&oc->diag, "runtime compilation is not installed: %s missing",
-			   j->plugin);
-		free(j);
-		return -RTC_ERR_NO_PLUGIN;
-	}
-	ret = run_job(j, oc, NULL);
+	ret = job_prepare(j, compiler_path, NULL, &oc->diag);
+	if (!ret)
+		ret = run(j, oc, NULL);
+	job_release(j);
 	free(j);
 	return ret;
 }
@@ -525,10 +669,10 @@ static void first_line(const struct buf *b, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), p);
 }
 
-int rtc_plugin_available(const char *plugin_path, char *why, size_t len)
+int rtc_compiler_available(const char *compiler_path, char *why, size_t len)
 {
 	struct outcome oc = { 0 };
-	int ret = query_plugin(plugin_path, &oc);
+	int ret = query_helper(compiler_path, &oc);
 
 	if (ret && why && len) {
 		if (oc.diag.len)
@@ -544,7 +688,7 @@ int rtc_plugin_available(const char *plugin_path, char *why, size_t len)
 	return ret == 0;
 }
 
-const char *rtc_compiler_version(const char *plugin_path, char *buf, size_t len)
+const char *rtc_compiler_version(const char *compiler_path, char *buf, size_t len)
 {
 	struct outcome oc = { 0 };
 	int ret;
@@ -553,13 +697,13 @@ const char *rtc_compiler_version(const char *plugin_path, char *buf, size_t len)
 		errno = EINVAL;
 		return NULL;
 	}
-	ret = query_plugin(plugin_path, &oc);
+	ret = query_helper(compiler_path, &oc);
 	free(oc.obj);
 	free(oc.diag.p);
 	if (!ret && !oc.version[0])
 		ret = -RTC_ERR_CRASHED;
 	if (ret) {
-		errno = ret == -RTC_ERR_NO_PLUGIN ? ENOENT : ret < 0 && -ret < RTC_ERR_START ? -ret : EIO;
+		errno = ret == -RTC_ERR_NO_COMPILER ? ENOENT : ret < 0 && -ret < RTC_ERR_START ? -ret : EIO;
 		return NULL;
 	}
 	if ((size_t)snprintf(buf, len, "%s", oc.version) >= len) {
@@ -578,7 +722,7 @@ const char *rtc_strerror(int err)
 	case RTC_ERR_OOM: return "compile-oom";
 	case RTC_ERR_TIMEOUT: return "compile-timeout";
 	case RTC_ERR_FAILED: return "compile-failed";
-	case RTC_ERR_NO_PLUGIN: return "runtime compilation is not installed";
+	case RTC_ERR_NO_COMPILER: return "runtime compilation is not installed";
 	default: return strerror(err);
 	}
 }

@@ -83,7 +83,7 @@ def main():
         # the runtime path is reported whatever auto picks: no headers for
         # this kernel here, and the error names the package to install
         r = doc["runtime"]
-        check(r["plugin"]["available"], "runtime plugin not found: %s" % r["plugin"])
+        check(r["compiler"]["available"], "runtime compiler helper not found: %s" % r["compiler"])
         if not os.path.exists("/lib/modules/%s/build" % platform.release()):
             check(not r["headers"]["found"] and "linux-headers-" + platform.release() in r["headers"]["detail"],
                   "runtime headers: %s" % r["headers"])

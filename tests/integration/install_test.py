@@ -2,7 +2,7 @@
 """An installed tree can be moved: `cmake --install --prefix A`, then the
 tree moved to B, and `B/bin/check_core_support` (a relative link made at
 install time, where --prefix put it) still finds the runtime compiler
-plugin relative to the binary. Needs no privilege."""
+helper relative to the binary. Needs no privilege."""
 import argparse
 import json
 import os
@@ -35,9 +35,9 @@ def main():
             p = subprocess.run([os.path.join(b, "bin", "check_core_support"), "--json"],
                                capture_output=True, text=True, timeout=300)
             doc = json.loads(p.stdout)
-            plugin = doc["runtime"]["plugin"]
-            check(plugin["available"], "moved install: runtime plugin not found: %s" % plugin)
-        print("ok   a moved install finds its plugin; check_core_support is a relative link")
+            helper = doc["runtime"]["compiler"]
+            check(helper["available"], "moved install: runtime compiler helper not found: %s" % helper)
+        print("ok   a moved install finds its compiler helper; check_core_support is a relative link")
 
     harness.run_main(body)
 

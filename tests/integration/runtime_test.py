@@ -87,7 +87,7 @@ def test_compile(args, headers, env):
             if pr["name"] != "oom":
                 check(pr["load"] == "ok", "probe %s did not pass the verifier: %s" % (pr["name"], pr))
         r = doc["runtime"]
-        check(r["plugin"]["available"] and r["headers"]["found"] and r["headers"]["path"] == headers
+        check(r["compiler"]["available"] and r["headers"]["found"] and r["headers"]["path"] == headers
               and not r["headers"]["matching"] and platform.release() in r["headers"]["detail"]
               and r["cache"]["usable"] and r["cache"]["entries"] == 4, "check runtime section: %s" % r)
         # a corrupt entry is compiled again, never loaded
@@ -142,24 +142,24 @@ def test_fallbacks(args, headers, env):
         err = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
         check(p.returncode == 1 and err and "runtime/headers: verifier-rejected" in err[0]
               and "core/native: no-native-btf" in err[0], "verifier reject: %r" % p.stderr[-600:])
-        # a deployment without the compiler plugin: the CO-RE modes still run,
+        # a deployment without the compiler helper: the CO-RE modes still run,
         # check says why runtime compilation is unavailable, runtime fails clearly
         lone = os.path.join(tmp, "bin", "bpfport")
         os.makedirs(os.path.dirname(lone))
         shutil.copy(args.bpfport, lone)
         p = subprocess.run([lone, "run", "-d", "0", "--probes", "exec"], capture_output=True, text=True)
         check(p.returncode == 0 and "mode=core reason=native-btf" in p.stderr,
-              "no plugin: CO-RE must still run: %r" % p.stderr[-300:])
+              "no helper: CO-RE must still run: %r" % p.stderr[-300:])
         p = subprocess.run([lone, "check", "--json"], capture_output=True, text=True)
         doc = json.loads(p.stdout)
-        check(p.returncode == 0 and not doc["runtime"]["plugin"]["available"]
-              and "not installed" in doc["runtime"]["plugin"]["detail"], "no plugin: check %s" % doc["runtime"])
+        check(p.returncode == 0 and not doc["runtime"]["compiler"]["available"]
+              and "not installed" in doc["runtime"]["compiler"]["detail"], "no helper: check %s" % doc["runtime"])
         p = subprocess.run([lone, "run", "-d", "0", "--mode", "runtime", "--kernel-headers", headers,
                             "--cache-dir", cache], capture_output=True, text=True,
                            env=dict(hidden, BPFPORT_ALLOW_HEADERS_MISMATCH="1"))
         err = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
         check(p.returncode == 1 and err and "runtime/headers: runtime-not-installed" in err[0]
-              and "librtc_llvm.so missing" in err[0], "no plugin: runtime %r" % p.stderr[-400:])
+              and "bpfport-cc missing" in err[0], "no helper: runtime %r" % p.stderr[-400:])
         # native BTF corrupt, but headers fine (mismatch allowed for this host): runtime chosen
         bad = os.path.join(tmp, "bad.btf")
         open(bad, "wb").write(os.urandom(4096))

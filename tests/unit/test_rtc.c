@@ -3,20 +3,21 @@
  * Tests of the runtime compiler (runtime-compiler/): test_rtc GROUP.
  *   basic      a BTF-defined map and a tracepoint program from in-memory
  *              sources, no kernel headers; libbpf opens the object; bad
- *              input, compile errors, backend errors, missing plugin
+ *              input, compile errors, backend errors, a missing or unsafe
+ *              helper
  *   isolation  timeout, crash, LLVM fatal error, out of memory: each is
- *              its error code, the caller lives on and never maps LLVM
+ *              its error code, the caller lives on and never maps LLVM;
+ *              the helper runs without capabilities, fds or limits to spare
  *   kheaders   bpf/exec/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
  *              kernel headers from the kernel-matrix cache, with the include
  *              dirs the header layout module (mode/kheaders.c) gives
- * Env: BPFPORT_RTC_PLUGIN (librtc_llvm.so; else the default search),
+ * Env: BPFPORT_RTC_COMPILER (bpfport-cc; else the default search),
  * BPFPORT_SOURCE_DIR (the source tree; else the build's), BPFPORT_KERNEL_HEADERS
  * (a linux-headers-R-<flavour> dir) or BPFPORT_KERNEL_CACHE (default
  * /var/cache/bpfport-kernels, current-6.1). What cannot run here exits 77
  * ("SKIP: reason"), or fails under CI. Timings are printed as "measure:".
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *plugin;	/* NULL: the library's default search */
+static const char *helper;	/* NULL: the library's default search */
 
 /* ret must be want; on a mismatch print the compiler's diagnostics */
 #define CHECK_RET(ret, want, diag)					\
@@ -59,14 +60,6 @@ static const char *plugin;	/* NULL: the library's default search */
 			failures++;					\
 		}							\
 	} while (0)
-
-/* Under AddressSanitizer the library sets no address-space cap (ASan
- * reserves terabytes, and its out-of-memory report deadlocks when mmap
- * fails): the out-of-memory checks cannot run. */
-static int under_asan(void)
-{
-	return dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
-}
 
 static int skip(const char *fmt, ...)
 {
@@ -115,10 +108,10 @@ static long status_kib(const char *key)
 	return v;
 }
 
-/* The parent must never map LLVM: not the plugin, not what it links. */
+/* The parent must never map LLVM: not the helper, not what it links. */
 static int parent_maps_llvm(char *which, size_t len)
 {
-	static const char *const libs[] = { "libLLVM", "libclang", "librtc_llvm" };
+	static const char *const libs[] = { "libLLVM", "libclang", "bpfport-cc" };
 	char line[4096];
 	int found = 0;
 	size_t i;
@@ -281,7 +274,7 @@ static int compile_basic(unsigned int timeout_ms, unsigned long as_limit,
 		.define_cnt = ARRAY_SIZE(basic_defines),
 		.timeout_ms = timeout_ms,
 		.as_limit_bytes = as_limit,
-		.plugin_path = plugin,
+		.compiler_path = helper,
 		.stats = st,
 	);
 
@@ -309,6 +302,63 @@ static void check_basic_object(const void *obj, size_t sz)
 	bpf_object__close(bo);
 }
 
+/* @path written with @size bytes of @data, mode @mode; 0 or -1. */
+static int write_file(const char *path, const void *data, size_t size, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int ok = fd >= 0 && fsio_write_all(fd, data, size) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok && !chmod(path, mode) ? 0 : -1;
+}
+
+/* A helper others could replace is refused before it runs, with the fix;
+ * so is a file that is no executable. */
+static void test_helper_checks(void)
+{
+	char dir[] = "/tmp/test_rtc_helper.XXXXXX", copy[64], src[4096], why[512];
+	void *data = NULL;
+	size_t size = 0;
+
+	CHECK(rtc_compiler_path(helper, src, sizeof(src)) == src);
+	CHECK(fsio_read_file(src, 512UL << 20, &data, &size) == 0);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(copy, sizeof(copy), "%s/bpfport-cc", dir);
+	CHECK(data && write_file(copy, data, size, 0755) == 0);
+	CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 1);
+
+	CHECK(chmod(copy, 0775) == 0);
+	CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 0);
+	CHECK_HAS(why, "is writable by group/other (mode 0775)");
+	CHECK_HAS(why, "chmod go-w it");
+	CHECK(chmod(copy, 0755) == 0);
+
+	CHECK(chmod(dir, 0777) == 0);
+	CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 0);
+	CHECK_HAS(why, "the directory of the compiler helper,");
+	CHECK_HAS(why, "(mode 0777)");
+	CHECK(chmod(dir, 0700) == 0);
+
+	if (geteuid() == 0) {
+		CHECK(chown(copy, 65534, 65534) == 0);
+		CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 0);
+		CHECK_HAS(why, "is owned by uid 65534, not root");
+		CHECK(chown(copy, 0, 0) == 0 && chmod(copy, 0755) == 0);
+		CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 1);
+	}
+
+	/* executable, but not a program */
+	CHECK(write_file(copy, "garbage\n", 8, 0755) == 0);
+	CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 0);
+	CHECK_HAS(why, "runtime compilation is not usable: cannot execute");
+	CHECK_HAS(why, "Exec format error");
+
+	unlink(copy);
+	rmdir(dir);
+	free(data);
+}
+
 static void test_basic(void)
 {
 	struct rtc_stats st = { .sz = sizeof(st) };
@@ -320,12 +370,12 @@ static void test_basic(void)
 
 	unsigned long t0 = now_us();
 
-	CHECK(rtc_plugin_available(plugin, why, sizeof(why)) == 1);
-	printf("measure: rtc_plugin_available (fork + dlopen) %.1f ms\n",
+	CHECK(rtc_compiler_available(helper, why, sizeof(why)) == 1);
+	printf("measure: rtc_compiler_available (fork + exec) %.1f ms\n",
 	       ms(now_us() - t0));
-	CHECK(rtc_compiler_version(plugin, ver, sizeof(ver)) == ver);
+	CHECK(rtc_compiler_version(helper, ver, sizeof(ver)) == ver);
 	CHECK_HAS(ver, "clang version");
-	CHECK_HAS(ver, "rtc-plugin");
+	CHECK_HAS(ver, "bpfport-cc");
 	printf("compiler: %s\n", ver);
 
 	ret = compile_basic(0, 0, &obj, &sz, &diag, &st);
@@ -355,7 +405,7 @@ static void test_basic(void)
 			RTC_OPTS(o, .main_file = file, .files = hdr, .file_cnt = 1,
 				 .include_dirs = inc, .include_dir_cnt = 1,
 				 .defines = basic_defines, .define_cnt = 1,
-				 .plugin_path = plugin);
+				 .compiler_path = helper);
 
 			fputs(basic_src, f);
 			fclose(f);
@@ -375,7 +425,7 @@ static void test_basic(void)
 		static const char bad[] = "int x = ;\n";
 		static const struct rtc_file f[] = { { "bad.bpf.c", bad, sizeof(bad) - 1 } };
 		RTC_OPTS(o, .main_file = "bad.bpf.c", .files = f, .file_cnt = 1,
-			 .plugin_path = plugin);
+			 .compiler_path = helper);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -RTC_ERR_FAILED, diag);
@@ -398,7 +448,7 @@ static void test_basic(void)
 			"}\n";
 		static const struct rtc_file f[] = { { "big.bpf.c", big, sizeof(big) - 1 } };
 		RTC_OPTS(o, .main_file = "big.bpf.c", .files = f, .file_cnt = 1,
-			 .plugin_path = plugin);
+			 .compiler_path = helper);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -RTC_ERR_FAILED, diag);
@@ -412,7 +462,7 @@ static void test_basic(void)
 		static const struct rtc_file f[] = { { "w.c", warn, sizeof(warn) - 1 } };
 		static const char *const extra[] = { "-Wall", "-Werror" };
 		RTC_OPTS(o, .main_file = "w.c", .files = f, .file_cnt = 1,
-			 .argv_extra = extra, .argc_extra = 2, .plugin_path = plugin);
+			 .argv_extra = extra, .argc_extra = 2, .compiler_path = helper);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -RTC_ERR_FAILED, diag);
@@ -424,7 +474,7 @@ static void test_basic(void)
 	{
 		RTC_OPTS(o, .main_file = "basic.bpf.c", .files = basic_files,
 			 .file_cnt = ARRAY_SIZE(basic_files), .defines = basic_defines,
-			 .define_cnt = 1, .mcpu = "v9", .plugin_path = plugin);
+			 .define_cnt = 1, .mcpu = "v9", .compiler_path = helper);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -RTC_ERR_FAILED, diag);
@@ -437,32 +487,34 @@ static void test_basic(void)
 		free(diag);
 	}
 
-	/* no plugin: a clear reason naming the path, no child needed */
+	/* no helper: a clear reason naming the path, no child needed */
 	{
 		RTC_OPTS(o, .main_file = "basic.bpf.c", .files = basic_files,
 			 .file_cnt = ARRAY_SIZE(basic_files),
-			 .plugin_path = "/nonexistent/librtc_llvm.so");
+			 .compiler_path = "/nonexistent/bpfport-cc");
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
-		CHECK_RET(ret, -RTC_ERR_NO_PLUGIN, diag);
+		CHECK_RET(ret, -RTC_ERR_NO_COMPILER, diag);
 		CHECK_HAS(diag, "runtime compilation is not installed: "
-			  "/nonexistent/librtc_llvm.so missing");
+			  "/nonexistent/bpfport-cc missing");
 		free(diag);
-		CHECK(rtc_plugin_available("/nonexistent/librtc_llvm.so", why,
+		CHECK(rtc_compiler_available("/nonexistent/bpfport-cc", why,
 					   sizeof(why)) == 0);
 		CHECK_HAS(why, "runtime compilation is not installed: "
-			  "/nonexistent/librtc_llvm.so missing");
-		CHECK(rtc_compiler_version("/nonexistent/librtc_llvm.so", ver,
+			  "/nonexistent/bpfport-cc missing");
+		CHECK(rtc_compiler_version("/nonexistent/bpfport-cc", ver,
 					   sizeof(ver)) == NULL && errno == ENOENT);
-		CHECK(strcmp(rtc_strerror(-RTC_ERR_NO_PLUGIN),
+		CHECK(strcmp(rtc_strerror(-RTC_ERR_NO_COMPILER),
 			     "runtime compilation is not installed") == 0);
 	}
 
-	/* a file that is not a plugin: not usable, says why */
-	CHECK(rtc_plugin_available("/etc/hostname", why, sizeof(why)) == 0 ||
+	/* a file that is not a helper: not usable, says why */
+	CHECK(rtc_compiler_available("/etc/hostname", why, sizeof(why)) == 0 ||
 	      access("/etc/hostname", F_OK));
 	if (!access("/etc/hostname", F_OK))
 		CHECK_HAS(why, "runtime compilation is not usable");
+
+	test_helper_checks();
 
 	/* bad options */
 	{
@@ -484,7 +536,7 @@ static void test_basic(void)
 	CHECK(strcmp(rtc_strerror(-RTC_ERR_TIMEOUT), "compile-timeout") == 0);
 	CHECK(strcmp(rtc_strerror(-RTC_ERR_FAILED), "compile-failed") == 0);
 	CHECK(strcmp(rtc_strerror(-ENOENT), strerror(ENOENT)) == 0);
-	CHECK(rtc_plugin_path(plugin, path, sizeof(path)) == path);
+	CHECK(rtc_compiler_path(helper, path, sizeof(path)) == path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,17 +595,12 @@ static void test_isolation(void)
 	CHECK_HAS(diag, "rtc test hook: fatal error");
 	free(diag);
 
-	if (under_asan()) {
-		printf("note: AddressSanitizer build: no address-space cap, "
-		       "out-of-memory checks skipped\n");
-		goto after_oom;
-	}
-	/* out of memory: a cap too small to even map LLVM (64 MiB) ... */
+	/* out of memory: a cap too small to even start the helper (64 MiB) ... */
 	ret = compile_with_hook(NULL, 0, 64UL << 20, &diag, &st);
 	CHECK_RET(ret, -RTC_ERR_OOM, diag);
 	CHECK_HAS(diag, "out of memory");
 	free(diag);
-	/* ... and allocations failing inside the plugin under a 512 MiB cap */
+	/* ... and allocations failing inside the helper under a 512 MiB cap */
 	ret = compile_with_hook("alloc", 0, 512UL << 20, &diag, &st);
 	CHECK_RET(ret, -RTC_ERR_OOM, diag);
 	printf("measure: alloc hook under a 512 MiB cap -> %s after %.1f ms, "
@@ -561,7 +608,26 @@ static void test_isolation(void)
 	       st.child_maxrss_kib / 1024.0);
 	free(diag);
 
-after_oom:
+	/* the sandbox the helper runs in: no capabilities now or to come, no
+	 * new privileges, no core dumps, the address-space cap, and only its
+	 * fds 0-3 (4 is the listing's own) */
+	setenv("BPFPORT_RTC_TEST_HOOK", "status", 1);
+	ret = compile_basic(0, 300UL << 20, &obj, &sz, &diag, NULL);
+	unsetenv("BPFPORT_RTC_TEST_HOOK");
+	CHECK_RET(ret, 0, diag);
+	CHECK_HAS(diag, "CapEff:\t0000000000000000\n");
+	CHECK_HAS(diag, "CapPrm:\t0000000000000000\n");
+	CHECK_HAS(diag, "CapInh:\t0000000000000000\n");
+	CHECK_HAS(diag, "CapAmb:\t0000000000000000\n");
+	if (geteuid() == 0)	/* only a root caller can drop its bounding set */
+		CHECK_HAS(diag, "CapBnd:\t0000000000000000\n");
+	CHECK_HAS(diag, "NoNewPrivs:\t1\n");
+	CHECK_HAS(diag, "Max address space         314572800");
+	CHECK_HAS(diag, "Max core file size        0 ");
+	CHECK_HAS(diag, "fds: 0 1 2 3 4\n");
+	free(obj);
+	free(diag);
+
 	/* the caller lived through all of it, never mapped LLVM, and can
 	 * still compile */
 	CHECK(getpid() == self);
@@ -737,7 +803,7 @@ static int test_kheaders(void)
 			.kernel_include_dirs = kinc_ptr,
 			.kernel_include_dir_cnt = kinc_cnt,
 			.kernel_config_header = kconfig_h,
-			.plugin_path = plugin,
+			.compiler_path = helper,
 			.stats = &st,
 		);
 
@@ -781,7 +847,7 @@ static int test_kheaders(void)
 
 	/* A program that calls an inline function of the kernel headers
 	 * (uapi/linux/swab.h's __fswab16, plain C on x86) gets that body:
-	 * the plugin parses again in full, and the call is inlined, not left
+	 * the helper parses again in full, and the call is inlined, not left
 	 * as a call to an undefined function. */
 	{
 		static const char src[] =
@@ -793,7 +859,7 @@ static int test_kheaders(void)
 		static const struct rtc_file f = { "swab.c", src, sizeof(src) - 1 };
 		RTC_OPTS(o, .main_file = "swab.c", .files = &f, .file_cnt = 1,
 			 .kernel_include_dirs = kinc_ptr, .kernel_include_dir_cnt = kinc_cnt,
-			 .kernel_config_header = kconfig_h, .plugin_path = plugin,
+			 .kernel_config_header = kconfig_h, .compiler_path = helper,
 			 .flags = RTC_F_NO_BTF, .stats = &st);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
@@ -806,13 +872,13 @@ static int test_kheaders(void)
 		diag = NULL;
 	}
 
-	/* a cap that fits LLVM but not this compile: compile-oom mid-way */
-	if (!under_asan()) {
+	/* a cap that starts the helper but does not fit this compile */
+	{
 		RTC_OPTS(o, .main_file = "exec.bpf.c", .files = files,
 			 .file_cnt = ARRAY_SIZE(files), .defines = defines,
 			 .define_cnt = ARRAY_SIZE(defines), .kernel_include_dirs = kinc_ptr,
 			 .kernel_include_dir_cnt = kinc_cnt, .kernel_config_header = kconfig_h,
-			 .plugin_path = plugin, .as_limit_bytes = 225UL << 20,
+			 .compiler_path = helper, .as_limit_bytes = 225UL << 20,
 			 .stats = &st);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
@@ -830,7 +896,7 @@ static int test_kheaders(void)
 			 .file_cnt = ARRAY_SIZE(files), .kernel_include_dirs = tmp_inc,
 			 .kernel_include_dir_cnt = 1,
 			 .kernel_config_header = "/tmp/include/linux/kconfig.h",
-			 .plugin_path = plugin);
+			 .compiler_path = helper);
 
 		ret = rtc_compile(&o, &obj, &sz, &diag);
 		CHECK_RET(ret, -ENOENT, diag);
@@ -865,12 +931,12 @@ int main(int argc, char **argv)
 	size_t i;
 	int ran = 0, ret = 0;
 
-	plugin = getenv("BPFPORT_RTC_PLUGIN");
-	if (plugin && !*plugin)
-		plugin = NULL;
+	helper = getenv("BPFPORT_RTC_COMPILER");
+	if (helper && !*helper)
+		helper = NULL;
 	libbpf_set_print(quiet_libbpf);
-	if (!rtc_plugin_available(plugin, why, sizeof(why)))
-		return skip("%s (build the rtc_llvm target, or set BPFPORT_RTC_PLUGIN)", why);
+	if (!rtc_compiler_available(helper, why, sizeof(why)))
+		return skip("%s (build the rtc_llvm target, or set BPFPORT_RTC_COMPILER)", why);
 
 	for (i = 0; i < ARRAY_SIZE(groups); i++) {
 		if (argc > 1 && strcmp(argv[1], groups[i].name))

@@ -106,7 +106,7 @@ struct bpfport_opts {
 					 * /lib/modules/R/build ... */
 	const char *cache_dir;		/* else $BPFPORT_CACHE_DIR, then
 					 * /var/cache/bpfport */
-	const char *rtc_plugin;		/* librtc_llvm.so; NULL: default */
+	const char *rtc_compiler;	/* bpfport-cc; NULL: found from the executable */
 	unsigned int compile_timeout_ms;	/* 0: 60000 */
 	size_t :0;
 };

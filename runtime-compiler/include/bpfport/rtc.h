@@ -3,21 +3,22 @@
  * librtc: compile BPF C sources into a BPF ELF object, in memory, with
  * clang/LLVM -- without ever mapping LLVM into the calling process.
  *
- * Every compile runs in a forked child, capped in address space and time,
- * which dlopen()s the LLVM-linked plugin (librtc_llvm.so), compiles, sends
- * the object and the diagnostics back over a pipe and exits. A crash, an
- * out-of-memory or a hang of the compiler costs the caller one error code,
- * and the caller's memory stays as it was. Without the plugin installed
- * the library still links and answers RTC_ERR_NO_PLUGIN.
+ * Every compile runs in a child that is forked, capped in address space and
+ * time, stripped of its capabilities and of every fd but the result pipe,
+ * and that then exec()s the LLVM-linked compiler helper (bpfport-cc), which
+ * compiles, sends the object and the diagnostics back over the pipe and
+ * exits. A crash, an out-of-memory or a hang of the compiler costs the
+ * caller one error code, and the caller's memory stays as it was. Without
+ * the helper installed the library still links and answers
+ * RTC_ERR_NO_COMPILER.
  *
  * Conventions (after libbpf): ints are 0 or a negative errno, private
  * causes in the RTC_ERR_* range (rtc_strerror() names them); pointers are
  * NULL with errno set. The library never prints.
  *
- * Thread safety: calls are independent. The child is created with fork():
- * call it while no other thread of the process is inside dlopen() (glibc
- * resets the malloc locks in the child, not the loader's); a child wedged
- * on an inherited lock ends as RTC_ERR_TIMEOUT.
+ * Thread safety: calls are independent, and safe in a threaded process:
+ * everything is prepared before fork(), and the child makes only
+ * async-signal-safe system calls until exec().
  */
 #ifndef BPFPORT_RTC_H
 #define BPFPORT_RTC_H
@@ -33,11 +34,11 @@ extern "C" {
 /* Private error range, returned negated (like libbpf's LIBBPF_ERRNO__*). */
 enum rtc_errno {
 	RTC_ERR_START = 4200,
-	RTC_ERR_CRASHED = RTC_ERR_START, /* "compile-crashed": the child died of a signal */
+	RTC_ERR_CRASHED = RTC_ERR_START, /* "compile-crashed": the helper died of a signal */
 	RTC_ERR_OOM,		/* "compile-oom": address space cap (or OOM killer) */
 	RTC_ERR_TIMEOUT,	/* "compile-timeout": killed after timeout_ms */
 	RTC_ERR_FAILED,		/* "compile-failed": the diagnostics say why */
-	RTC_ERR_NO_PLUGIN,	/* "runtime compilation is not installed" */
+	RTC_ERR_NO_COMPILER,	/* "runtime compilation is not installed" */
 	RTC_ERR_END,
 };
 
@@ -67,9 +68,9 @@ enum rtc_flags {
 struct rtc_stats {
 	size_t sz;			/* sizeof(struct rtc_stats), set by the caller */
 	unsigned long wall_us;		/* fork to reap */
-	unsigned long cpu_us;		/* child user + system time */
-	long child_maxrss_kib;		/* child peak RSS */
-	unsigned long as_budget_bytes;	/* address space the child could add */
+	unsigned long cpu_us;		/* helper user + system time */
+	long child_maxrss_kib;		/* helper peak RSS */
+	unsigned long as_budget_bytes;	/* the helper's address-space cap */
 	/* With kernel headers: how many of the headers' function bodies
 	 * the parser skipped (distinct names), and whether the program
 	 * called one of them, so that it was parsed again with all bodies
@@ -113,16 +114,16 @@ struct rtc_opts {
 	 * NULL is "v2", which runs on 4.18+ */
 	const char *mcpu;
 	unsigned int flags;		/* enum rtc_flags */
-	/* Address space the child may add to what the process had mapped
-	 * when it forked (RLIMIT_AS is set to the sum). 0: 1 GiB. No cap
-	 * in a process under AddressSanitizer (ASan and RLIMIT_AS do not
-	 * mix). Loading LLVM alone takes ~200 MiB of it. */
+	/* The compiler helper's address space (RLIMIT_AS, set before
+	 * exec). 0: 1 GiB. The static helper itself maps ~80 MiB of it. */
 	unsigned long as_limit_bytes;
 	unsigned int timeout_ms;	/* 0: 60000 */
-	/* librtc_llvm.so. NULL: next to the executable, then the installed
-	 * libdir relative to the executable, <exe dir>/../lib/bpfport/
-	 * (rtc_plugin_path()): an installed tree may be moved. */
-	const char *plugin_path;
+	/* The compiler helper, bpfport-cc. NULL: next to the executable,
+	 * then where an install puts it relative to the executable,
+	 * <exe dir>/../libexec/bpfport/ (rtc_compiler_path()): an installed
+	 * tree may be moved. It must be owned by root (or the caller's euid)
+	 * and not writable by group/other, nor its directory. */
+	const char *compiler_path;
 	struct rtc_stats *stats;	/* optional output */
 };
 
@@ -146,7 +147,7 @@ struct rtc_opts {
  * -EINTR (the child got SIGINT/SIGTERM/SIGHUP/SIGQUIT, e.g. a Ctrl-C to the
  * process group), another -errno (fork, pipe), or -RTC_ERR_FAILED,
  * -RTC_ERR_CRASHED, -RTC_ERR_OOM (also for a child SIGKILLed by someone
- * else: the OOM killer), -RTC_ERR_TIMEOUT, -RTC_ERR_NO_PLUGIN.
+ * else: the OOM killer), -RTC_ERR_TIMEOUT, -RTC_ERR_NO_COMPILER.
  */
 RTC_API int rtc_compile(const struct rtc_opts *o, void **obj, size_t *obj_sz,
 			char **diag);
@@ -156,30 +157,29 @@ RTC_API int rtc_compile(const struct rtc_opts *o, void **obj, size_t *obj_sz,
 RTC_API const char *rtc_strerror(int err);
 
 /*
- * Writes the plugin path a compile with this plugin_path would use (NULL:
+ * Writes the helper path a compile with this compiler_path would use (NULL:
  * the default search) into buf. Returns buf, or NULL with errno ENOENT when
  * no candidate exists (buf then holds the installed path, for messages) or
  * ENAMETOOLONG.
  */
-RTC_API const char *rtc_plugin_path(const char *plugin_path, char *buf,
+RTC_API const char *rtc_compiler_path(const char *compiler_path, char *buf,
 				    size_t len);
 
 /*
- * 1 when the plugin exists and loads (checked in a child, so that LLVM is
- * not mapped here), else 0 and why (if not NULL) holds one line, e.g.
- * "runtime compilation is not installed: /usr/lib/.../librtc_llvm.so
- * missing" or the loader's error for a plugin whose LLVM libraries are
- * missing.
+ * 1 when the helper exists, is safe to run (owner, mode) and answers
+ * (run once, as a compile would be), else 0 and why (if not NULL) holds
+ * one line, e.g. "runtime compilation is not installed:
+ * /opt/bpfport/libexec/bpfport/bpfport-cc missing".
  */
-RTC_API int rtc_plugin_available(const char *plugin_path, char *why,
+RTC_API int rtc_compiler_available(const char *compiler_path, char *why,
 				 size_t len);
 
 /*
- * The compiler's identity for cache keys, obtained from the plugin in a
- * child, e.g. "Debian clang version 14.0.6; LLVM 14.0.6; rtc-plugin 1".
- * Returns buf, or NULL with errno set (ENOENT: no plugin).
+ * The compiler's identity for cache keys, asked of the helper, e.g.
+ * "Debian clang version 14.0.6; LLVM 14.0.6; bpfport-cc 3".
+ * Returns buf, or NULL with errno set (ENOENT: no helper).
  */
-RTC_API const char *rtc_compiler_version(const char *plugin_path, char *buf,
+RTC_API const char *rtc_compiler_version(const char *compiler_path, char *buf,
 					 size_t len);
 
 #ifdef __cplusplus

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * librtc_llvm.so: the only code that links clang and LLVM. librtc dlopen()s
- * it in a forked, capped child (src/rtc.c) and calls the table returned by
- * rtc_llvm_plugin() (src/rtc_plugin.h).
+ * The helper's compile: the only code that links clang and LLVM. main.c
+ * reads the request librtc sent and calls cc_compile() (compile.h).
  *
  * One compile: the clang driver turns the arguments into a cc1 invocation
  * for the HOST triple (kernel headers carry x86 inline asm and do not
@@ -12,7 +11,6 @@
  * and codegen run with the BPF TargetMachine, as `clang -target bpf -O2`
  * would, and the ELF object is emitted to memory.
  */
-#include <dlfcn.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -62,25 +60,17 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
 
-#include "rtc_plugin.h"
-
-#define EXPORT __attribute__((visibility("default")))
-
-#ifndef RTC_CLANG_RESOURCE_DIR
-#define RTC_CLANG_RESOURCE_DIR ""
-#endif
+#include "compile.h"
+#include "rtc_internal.h"
 
 namespace {
 
-const struct rtc_plugin_req *g_req;	/* the compile in progress */
 void *volatile g_hook_sink;		/* keeps the "alloc" hook's memory live */
 
 /* Out of memory under RLIMIT_AS: operator new, LLVM's safe_malloc. */
 void on_new_failure()
 {
-	if (g_req && g_req->on_oom)
-		g_req->on_oom();
-	_exit(127);
+	cc_oom();
 }
 
 void on_bad_alloc(void *, const char *, bool)
@@ -90,60 +80,47 @@ void on_bad_alloc(void *, const char *, bool)
 
 void on_fatal(void *, const char *reason, bool)
 {
-	if (g_req && g_req->on_fatal)
-		g_req->on_fatal(reason);
-	_exit(127);
+	cc_fatal(reason);
 }
 
-/*
- * clang's builtin headers (stddef.h, stdarg.h ...): the resource dir of
- * the libclang-cpp actually loaded, else the one seen at build time.
- */
-std::string find_resource_dir()
-{
-	Dl_info info;
-	char real[PATH_MAX];
+} // namespace
 
-	if (dladdr(reinterpret_cast<void *>(&clang::getClangFullVersion), &info) &&
-	    info.dli_fname && realpath(info.dli_fname, real)) {
-		/* libclang-cpp lives in <prefix>/lib: <prefix>/lib/clang/<ver> */
-		std::string dir = clang::driver::Driver::GetResourcesPath(real);
-
-		if (llvm::sys::fs::exists(dir + "/include/stddef.h"))
-			return dir;
-	}
-	return RTC_CLANG_RESOURCE_DIR;
-}
-
-const std::string &resource_dir()
-{
-	static const std::string dir = find_resource_dir();
-
-	return dir;
-}
-
-const char *plugin_resource_dir()
-{
-	return resource_dir().c_str();
-}
-
-const char *plugin_version()
+const char *cc_version()
 {
 	static const std::string v = clang::getClangFullVersion() +
 				     "; LLVM " LLVM_VERSION_STRING
-				     "; rtc-plugin " + std::to_string(RTC_PLUGIN_ABI);
+				     "; " RTC_HELPER_NAME " " + std::to_string(RTC_PROTOCOL);
 
 	return v.c_str();
 }
 
-/* BPF_TEST_HOOK_ENV: make the child misbehave on purpose (tests only). */
-void run_test_hook()
+namespace {
+
+/* RTC_TEST_HOOK_ENV: make the helper misbehave on purpose, or describe
+ * itself (tests only). */
+void run_test_hook(llvm::raw_ostream &os)
 {
 	const char *hook = getenv(RTC_TEST_HOOK_ENV);
 
 	if (!hook || !*hook)
 		return;
-	if (!strcmp(hook, "sleep")) {
+	if (!strcmp(hook, "status")) {
+		/* what the sandbox left it: capabilities, no_new_privs,
+		 * limits, and its open fds */
+		std::error_code ec;
+
+		for (const char *f : {"/proc/self/status", "/proc/self/limits"}) {
+			auto buf = llvm::MemoryBuffer::getFileAsStream(f);
+
+			if (buf)
+				os << (*buf)->getBuffer();
+		}
+		os << "fds:";
+		for (llvm::sys::fs::directory_iterator it("/proc/self/fd", ec), end;
+		     !ec && it != end; it.increment(ec))
+			os << " " << llvm::sys::path::filename(it->path());
+		os << "\n";
+	} else if (!strcmp(hook, "sleep")) {
 		for (;;)
 			pause();
 	} else if (!strcmp(hook, "segv")) {
@@ -266,7 +243,7 @@ std::unique_ptr<llvm::TargetMachine> bpf_target_machine(const char *mcpu,
 class body_skipper : public clang::ASTConsumer {
 public:
 	body_skipper(const clang::SourceManager &sm,
-		     const struct rtc_plugin_req *req, std::set<std::string> &skipped)
+		     const struct cc_req *req, std::set<std::string> &skipped)
 		: sm_(sm), req_(req), skipped_(skipped) {}
 
 	bool shouldSkipFunctionBody(clang::Decl *d) override
@@ -291,13 +268,13 @@ public:
 
 private:
 	const clang::SourceManager &sm_;
-	const struct rtc_plugin_req *req_;
+	const struct cc_req *req_;
 	std::set<std::string> &skipped_;
 };
 
 class emit_action : public clang::EmitLLVMOnlyAction {
 public:
-	emit_action(llvm::LLVMContext *ctx, const struct rtc_plugin_req *req,
+	emit_action(llvm::LLVMContext *ctx, const struct cc_req *req,
 		    std::set<std::string> *skipped)
 		: clang::EmitLLVMOnlyAction(ctx), req_(req), skipped_(skipped) {}
 
@@ -320,12 +297,12 @@ protected:
 	}
 
 private:
-	const struct rtc_plugin_req *req_;
+	const struct cc_req *req_;
 	std::set<std::string> *skipped_;
 };
 
 /* Front end: driver arguments -> LLVM module (host triple, passes off). */
-std::unique_ptr<llvm::Module> front_end(const struct rtc_plugin_req *req,
+std::unique_ptr<llvm::Module> front_end(const struct cc_req *req,
 					llvm::LLVMContext &ctx,
 					llvm::raw_ostream &os,
 					std::set<std::string> *skipped)
@@ -335,10 +312,19 @@ std::unique_ptr<llvm::Module> front_end(const struct rtc_plugin_req *req,
 		llvm::vfs::getRealFileSystem());
 
 	for (size_t i = 0; i < req->file_cnt; i++) {
-		const struct rtc_plugin_file *f = &req->files[i];
+		const struct cc_file *f = &req->files[i];
 
 		mem->addFile(f->path, 0, llvm::MemoryBuffer::getMemBufferCopy(
 				 llvm::StringRef(f->data, f->size), f->path));
+	}
+	/* clang's builtin headers, from the helper itself */
+	for (size_t i = 0; i < cc_header_cnt; i++) {
+		const struct cc_header *h = &cc_headers[i];
+		std::string path = RTC_RESOURCE_DIR "/include/";
+
+		path += h->name;
+		mem->addFile(path, 0, llvm::MemoryBuffer::getMemBuffer(
+				 llvm::StringRef(h->start, h->end - h->start), path, false));
 	}
 	fs->pushOverlay(mem);
 
@@ -349,18 +335,12 @@ std::unique_ptr<llvm::Module> front_end(const struct rtc_plugin_req *req,
 		llvm::IntrusiveRefCntPtr<clang::DiagnosticIDs>(new clang::DiagnosticIDs()),
 		&*dopts, new clang::TextDiagnosticPrinter(os, &*dopts), true);
 
-	/* A clang in <prefix>/bin, so that the driver's idea of its install
-	 * matches the resource dir. */
-	const std::string &res = resource_dir();
-	llvm::SmallString<256> exe(res);
-	llvm::sys::path::remove_filename(exe);	/* lib/clang */
-	llvm::sys::path::remove_filename(exe);	/* lib */
-	llvm::sys::path::remove_filename(exe);	/* prefix */
-	llvm::sys::path::append(exe, "bin", "clang");
-
-	clang::driver::Driver drv(exe.str(), llvm::sys::getDefaultTargetTriple(),
-				  diags, "bpfport runtime compiler", fs);
-	drv.ResourceDir = res;
+	/* The resource dir is the embedded one; the driver's own path only
+	 * names it (nothing is searched next to it). */
+	clang::driver::Driver drv(RTC_RESOURCE_DIR "/bin/clang",
+				  llvm::sys::getDefaultTargetTriple(), diags,
+				  "bpfport runtime compiler", fs);
+	drv.ResourceDir = RTC_RESOURCE_DIR;
 
 	std::vector<const char *> args;
 	args.push_back(drv.getClangProgramPath());
@@ -419,7 +399,9 @@ bool calls_skipped(const llvm::Module &m, const std::set<std::string> &skipped)
 	return false;
 }
 
-int compile(const struct rtc_plugin_req *req, struct rtc_plugin_out *out)
+} // namespace
+
+int cc_compile(const struct cc_req *req, struct cc_out *out)
 {
 	std::string text;
 	llvm::raw_string_ostream os(text);
@@ -428,11 +410,10 @@ int compile(const struct rtc_plugin_req *req, struct rtc_plugin_out *out)
 	std::string err;
 	int ret = -1;
 
-	g_req = req;
 	std::set_new_handler(on_new_failure);
 	llvm::install_bad_alloc_error_handler(on_bad_alloc, nullptr);
 	llvm::install_fatal_error_handler(on_fatal, nullptr);
-	run_test_hook();
+	run_test_hook(os);
 
 	std::unique_ptr<llvm::TargetMachine> tm =
 		bpf_target_machine(req->mcpu && *req->mcpu ? req->mcpu : "v2", err);
@@ -517,18 +498,4 @@ done:
 	if (!out->diag)
 		on_new_failure();
 	return ret;
-}
-
-const struct rtc_plugin plugin = {
-	RTC_PLUGIN_ABI,
-	plugin_version,
-	plugin_resource_dir,
-	compile,
-};
-
-} // namespace
-
-extern "C" EXPORT const struct rtc_plugin *rtc_llvm_plugin(void)
-{
-	return &plugin;
 }
