@@ -23,6 +23,8 @@ int rtc_frame_next(const void *buf, size_t len, size_t *off,
 	if (len - *off < sizeof(*h))
 		return -1;
 	memcpy(h, p + *off, sizeof(*h));
+	if (h->zero)
+		return -2;
 	if (h->len > len - *off - sizeof(*h))
 		return -1;
 	*data = p + *off + sizeof(*h);

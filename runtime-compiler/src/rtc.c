@@ -225,6 +225,7 @@ struct job {
 struct outcome {
 	int ret;
 	int started;			/* the helper said VERSION */
+	int malformed;			/* a frame no helper of ours sends */
 	int exec_errno;			/* the child could not exec it */
 	struct frame_info info;
 	void *obj;
@@ -297,9 +298,9 @@ static int parse_frames(const struct buf *in, struct outcome *oc)
 	struct frame_hdr h;
 	const void *data;
 	size_t off = 0;
-	int have_result = 0;
+	int have_result = 0, more;
 
-	while (rtc_frame_next(in->p, in->len, &off, &h, &data) > 0) {
+	while ((more = rtc_frame_next(in->p, in->len, &off, &h, &data)) > 0) {
 		const char *p = data;
 
 		switch (h.type) {
@@ -332,12 +333,21 @@ static int parse_frames(const struct buf *in, struct outcome *oc)
 				int32_t r;
 
 				memcpy(&r, p, sizeof(r));
+				/* 0, -errno or -RTC_ERR_x: anything else is not
+				 * a result this library gave meaning to */
+				if (r > 0 || (r < -4095 && (r <= -RTC_ERR_END ||
+							    r > -RTC_ERR_START))) {
+					oc->malformed = 1;
+					return 0;
+				}
 				oc->ret = r;
 				have_result = 1;
 			}
 			break;
 		}
 	}
+	if (more == -2)
+		oc->malformed = 1;	/* (-1, cut short: the status says why) */
 	return have_result;
 }
 
@@ -406,9 +416,19 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 		}
 	}
 	close(fds[0]);
-	do {
-		w = wait4(pid, &status, 0, &ru);
-	} while (w < 0 && errno == EINTR);
+	/* The pipe is closed, the helper not necessarily gone: reaped against
+	 * the same deadline (one that closes its pipe and hangs is killed). */
+	while ((w = wait4(pid, &status, timed_out || too_big ? 0 : WNOHANG, &ru)) == 0 ||
+	       (w < 0 && errno == EINTR)) {
+		struct timespec nap = { 0, 1000000 };
+
+		if (w == 0 && now_us() >= deadline) {
+			kill(pid, SIGKILL);
+			timed_out = 1;
+		} else if (w == 0) {
+			nanosleep(&nap, NULL);
+		}
+	}
 	waited = w == pid;
 
 	have_result = in.len ? parse_frames(&in, oc) : 0;
@@ -437,6 +457,11 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 		buf_printf(&oc->diag, "compiler helper output over %lu bytes: killed\n",
 			   MAX_OUTPUT);
 		return -RTC_ERR_FAILED;
+	}
+	if (oc->malformed) {
+		buf_printf(&oc->diag, "compiler helper sent a malformed reply (a helper from "
+			   "another build?)\n");
+		return -RTC_ERR_CRASHED;
 	}
 	if (oc->exec_errno == ENOMEM) {
 		buf_printf(&oc->diag, "compiler helper out of memory: the address-space "
@@ -715,6 +740,8 @@ const char *rtc_compiler_version(const char *compiler_path, char *buf, size_t le
 
 const char *rtc_strerror(int err)
 {
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	switch (err) {

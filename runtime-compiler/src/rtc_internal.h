@@ -73,7 +73,7 @@ int rtc_frame_send(int fd, uint32_t type, const void *data, size_t len);
 
 /* The frame at *off in buf: 1 with *h, *data set and *off moved past it;
  * 0 at the end; -1 when the rest is not a whole frame (a writer that died
- * mid-frame). */
+ * mid-frame); -2 when it is not a frame at all (the zero field set). */
 int rtc_frame_next(const void *buf, size_t len, size_t *off,
 		   struct frame_hdr *h, const void **data);
 

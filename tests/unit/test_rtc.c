@@ -7,7 +7,8 @@
  *              helper
  *   isolation  timeout, crash, LLVM fatal error, out of memory: each is
  *              its error code, the caller lives on and never maps LLVM;
- *              the helper runs without capabilities, fds or limits to spare
+ *              the helper runs without capabilities, fds or limits to spare;
+ *              a hostile helper (fake_cc.c) is bounded and classified
  *   kheaders   bpf/exec/exec.bpf.c with -DBPFPORT_RUNTIME against Debian's 6.1
  *              kernel headers from the kernel-matrix cache, with the include
  *              dirs the header layout module (mode/kheaders.c) gives
@@ -627,6 +628,32 @@ static void test_isolation(void)
 	CHECK_HAS(diag, "fds: 0 1 2 3 4\n");
 	free(obj);
 	free(diag);
+
+	/* a helper that closes its pipe and hangs is killed at the deadline;
+	 * nonsense results and frames are refused, not believed */
+	{
+		RTC_OPTS(o, .main_file = "basic.bpf.c", .files = basic_files,
+			 .file_cnt = ARRAY_SIZE(basic_files), .compiler_path = FAKE_CC,
+			 .timeout_ms = 700, .stats = &st);
+
+		setenv("BPFPORT_RTC_TEST_HOOK", "close-hang", 1);
+		ret = rtc_compile(&o, &obj, &sz, &diag);
+		CHECK_RET(ret, -RTC_ERR_TIMEOUT, diag);
+		CHECK(st.wall_us >= 700000 && st.wall_us < 3000000);
+		free(diag);
+		setenv("BPFPORT_RTC_TEST_HOOK", "bad-result", 1);
+		ret = rtc_compile(&o, &obj, &sz, &diag);
+		CHECK_RET(ret, -RTC_ERR_CRASHED, diag);
+		CHECK_HAS(diag, "malformed reply");
+		free(diag);
+		setenv("BPFPORT_RTC_TEST_HOOK", "bad-frame", 1);
+		ret = rtc_compile(&o, &obj, &sz, &diag);
+		CHECK_RET(ret, -RTC_ERR_CRASHED, diag);
+		CHECK_HAS(diag, "malformed reply");
+		free(diag);
+		unsetenv("BPFPORT_RTC_TEST_HOOK");
+		CHECK(strcmp(rtc_strerror(INT_MIN), "unknown error") == 0);
+	}
 
 	/* the caller lived through all of it, never mapped LLVM, and can
 	 * still compile */
