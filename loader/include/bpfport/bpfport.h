@@ -106,7 +106,13 @@ struct bpfport_opts {
 					 * /lib/modules/R/build ... */
 	const char *cache_dir;		/* else $BPFPORT_CACHE_DIR, then
 					 * /var/cache/bpfport */
-	const char *rtc_compiler;	/* bpfport-cc; NULL: found from the executable */
+	/* The runtime compiler helper, bpfport-cc. NULL: next to the calling
+	 * executable, then <exe dir>/../libexec/bpfport/bpfport-cc, where
+	 * bpfport's install puts it. A program installed elsewhere names it
+	 * here: `pkg-config --variable=compiler_helper bpfport`, or CMake's
+	 * bpfport_COMPILER_HELPER after find_package(bpfport). Without it
+	 * only the CO-RE modes can run. */
+	const char *rtc_compiler;
 	unsigned int compile_timeout_ms;	/* 0: 60000 */
 	size_t :0;
 };
