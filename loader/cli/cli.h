@@ -7,8 +7,6 @@
 
 struct btf;
 
-#define BPFPORT_VERSION "0.1.0"
-
 extern bool cli_verbose;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap);
