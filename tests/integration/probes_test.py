@@ -273,11 +273,12 @@ def expect_summary(summary, want, what):
               % (what, key, summary.get(key), val, summary))
 
 
-def agent_run(ctx, bpfport, run_args, env, want, what, timeout, actions):
-    """Starts an agent with every probe, runs each of actions (do_exec, ...),
-    stops it with SIGINT and asserts a clean exit and the summary fields in
-    want. Returns the stopped agent and its summary."""
-    agent = harness.Agent(bpfport, run_args + ["--probes", ALL_PROBES], env=env)
+def agent_run(ctx, bpfport, run_args, env, want, what, timeout, actions, probes=ALL_PROBES):
+    """Starts an agent with probes (every one by default), runs each of
+    actions (do_exec, ...), stops it with SIGINT and asserts a clean exit
+    and the summary fields in want. Returns the stopped agent and its
+    summary."""
+    agent = harness.Agent(bpfport, run_args + ["--probes", probes], env=env)
     try:
         agent.wait_running(timeout=timeout)
         with tempfile.TemporaryDirectory(prefix="bpfport-test-") as tmp:
@@ -321,9 +322,10 @@ def full_run(ctx, bpfport, run_args, env, want, what, timeout=120):
     return summary, failures
 
 
-def exec_run(ctx, bpfport, run_args, env, want, what, timeout=120):
+def exec_run(ctx, bpfport, run_args, env, want, what, timeout=120, probes=ALL_PROBES):
     """A shorter run: the agent's summary and the exec probe's events."""
-    agent, summary = agent_run(ctx, bpfport, run_args, env, want, what, timeout, (do_exec,))
+    agent, summary = agent_run(ctx, bpfport, run_args, env, want, what, timeout, (do_exec,),
+                               probes)
     try:
         check_exec(ctx, agent.events())
     except Failure as e:
