@@ -403,7 +403,7 @@ def main():
         if not src:
             harness.skip("no BTF for kernel %s: no %s and no $BPFPORT_KERNEL_BTF"
                          % (release, harness.NATIVE_BTF))
-        root = tmpdir("bpfport-btfhub-")
+        root = tmpdir("bpfport-test-archive-")
         return root, os.path.join(root, harness.archive_from_btf(root, src))
 
     ctx = Ctx()
