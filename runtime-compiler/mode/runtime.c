@@ -198,17 +198,10 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 	snprintf(ro->cache_dir, sizeof(ro->cache_dir), "%s", cache_dir);
 	if (rtcache_config_hash(NULL, u.release, cfg_hash, sizeof(cfg_hash)))
 		cfg_hash[0] = '\0';
-	{
-		/* the compiler's identity without starting it: the helper
-		 * file itself */
-		char helper[4096];
-		struct stat st = {};
-
-		if (rtc_compiler_path(o->rtc_compiler, helper, sizeof(helper)))
-			stat(helper, &st);
-		snprintf(compiler, sizeof(compiler), "compiler helper %lld bytes, mtime %lld",
-			 (long long)st.st_size, (long long)st.st_mtime);
-	}
+	/* the compiler's identity without starting it: the helper's build-id
+	 * (a missing helper fails the compile below) */
+	if (!rtc_compiler_id(o->rtc_compiler, compiler, sizeof(compiler)))
+		snprintf(compiler, sizeof(compiler), "none");
 
 	/* two agents starting together compile once: the second waits here,
 	 * then finds the first one's objects */

@@ -7,6 +7,7 @@
  * (cc/), never in this process. The frames: rtc_internal.h.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -733,6 +734,78 @@ const char *rtc_compiler_version(const char *compiler_path, char *buf, size_t le
 	}
 	if ((size_t)snprintf(buf, len, "%s", oc.version) >= len) {
 		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return buf;
+}
+
+/* The GNU build-id note of an ELF64 file, in hex, into out; 0 or -1. */
+static int elf_build_id(int fd, char *out, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned char note[1024];
+	int i;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(ph) || eh.e_phnum > 256)
+		return -1;
+	for (i = 0; i < eh.e_phnum; i++) {
+		size_t off = 0, n;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph) || ph.p_type != PT_NOTE)
+			continue;
+		n = ph.p_filesz < sizeof(note) ? ph.p_filesz : sizeof(note);
+		if (pread(fd, note, n, (off_t)ph.p_offset) != (ssize_t)n)
+			continue;
+		while (off + sizeof(Elf64_Nhdr) <= n) {
+			Elf64_Nhdr nh;
+			size_t name_off = off + sizeof(nh), desc_off, j;
+
+			memcpy(&nh, note + off, sizeof(nh));
+			desc_off = name_off + ((nh.n_namesz + 3) & ~3U);
+			if (desc_off + nh.n_descsz > n)
+				break;
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp(note + name_off, "GNU", 4) && nh.n_descsz &&
+			    nh.n_descsz * 2 < len) {
+				for (j = 0; j < nh.n_descsz; j++)
+					snprintf(out + 2 * j, 3, "%02x", note[desc_off + j]);
+				return 0;
+			}
+			off = desc_off + ((nh.n_descsz + 3) & ~3U);
+		}
+	}
+	return -1;
+}
+
+const char *rtc_compiler_id(const char *compiler_path, char *buf, size_t len)
+{
+	char path[PATH_MAX], id[129];
+	struct stat st;
+	int fd, n;
+
+	if (!buf || !len) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!rtc_compiler_path(compiler_path, path, sizeof(path)))
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (!elf_build_id(fd, id, sizeof(id)))
+		n = snprintf(buf, len, "build-id %s", id);
+	else if (!fstat(fd, &st))
+		n = snprintf(buf, len, "size %lld mtime %lld", (long long)st.st_size,
+			     (long long)st.st_mtime);
+	else
+		n = -1;
+	close(fd);
+	if (n < 0 || (size_t)n >= len) {
+		errno = n < 0 ? EIO : ENAMETOOLONG;
 		return NULL;
 	}
 	return buf;

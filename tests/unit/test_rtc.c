@@ -349,8 +349,29 @@ static void test_helper_checks(void)
 		CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 1);
 	}
 
+	/* its identity for the cache: the build-id readelf sees */
+	{
+		char id[256], cmd[4200], line[512] = "";
+		FILE *p;
+
+		CHECK(rtc_compiler_id(copy, id, sizeof(id)) == id);
+		snprintf(cmd, sizeof(cmd), "readelf -n '%s' | sed -n 's/.*Build ID: //p'", copy);
+		p = popen(cmd, "r");
+		if (p && fgets(line, sizeof(line), p))
+			line[strcspn(line, "\n")] = '\0';
+		if (p)
+			pclose(p);
+		CHECK(line[0] && !strncmp(id, "build-id ", 9) && !strcmp(id + 9, line));
+	}
+
 	/* executable, but not a program */
 	CHECK(write_file(copy, "garbage\n", 8, 0755) == 0);
+	{
+		char id[256];
+
+		CHECK(rtc_compiler_id(copy, id, sizeof(id)) == id);
+		CHECK(!strncmp(id, "size 8 mtime ", 13));
+	}
 	CHECK(rtc_compiler_available(copy, why, sizeof(why)) == 0);
 	CHECK_HAS(why, "runtime compilation is not usable: cannot execute");
 	CHECK_HAS(why, "Exec format error");

@@ -182,6 +182,16 @@ RTC_API int rtc_compiler_available(const char *compiler_path, char *why,
 RTC_API const char *rtc_compiler_version(const char *compiler_path, char *buf,
 					 size_t len);
 
+/*
+ * The helper's identity without running it: "build-id <hex>" from its ELF
+ * GNU build-id note (a hash of the linked executable: for the static
+ * helper, all of clang and LLVM), else "size <bytes> mtime <s>". For cache
+ * keys: an object compiled by one helper is never served for another.
+ * Returns buf, or NULL with errno set (ENOENT: no helper).
+ */
+RTC_API const char *rtc_compiler_id(const char *compiler_path, char *buf,
+				    size_t len);
+
 #ifdef __cplusplus
 }
 #endif
