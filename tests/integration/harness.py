@@ -25,15 +25,18 @@ class Failure(Exception):
 
 
 _context = []
+_kernel = []
 
 
-def set_context(label):
-    """Words added to every FAIL/SKIP line after kernel= (e.g. mode, output)."""
+def set_context(label, kernel=None):
+    """Words added to every FAIL/SKIP line after kernel= (e.g. mode, output),
+    and the kernel it names when not this one (a guest's, checked here)."""
     _context[:] = [label]
+    _kernel[:] = [kernel] if kernel else []
 
 
 def context():
-    return " ".join(["kernel=%s" % platform.release()] + _context)
+    return " ".join(["kernel=%s" % (_kernel or [platform.release()])[0]] + _context)
 
 
 def skip(reason):
@@ -72,11 +75,11 @@ def kernel_version(release=None):
     return int(m.group(1)), int(m.group(2))
 
 
-def kernel_has_ringbuf():
-    """BPF ring buffer: mainline 5.8. From the version alone, independent of
-    bpfport's own feature probe (distro backports, e.g. RHEL 8.x 4.18, would
-    need a table here)."""
-    return kernel_version() >= (5, 8)
+def kernel_has_ringbuf(release=None):
+    """BPF ring buffer: mainline 5.8. From the version alone (this kernel's,
+    or release's), independent of bpfport's own feature probe (distro
+    backports, e.g. RHEL 8.x 4.18, would need a table here)."""
+    return kernel_version(release) >= (5, 8)
 
 
 def kernel_btf_source():
@@ -272,21 +275,30 @@ class Agent:
         return self.proc.returncode
 
     def events(self):
-        evs = []
-        for n, raw in enumerate(self.lines):
-            try:
-                evs.append(json.loads(raw))
-            except ValueError as e:
-                raise Failure("stdout line %d of %d is not JSON (%s): %r"
-                              % (n + 1, len(self.lines), e, raw[:200]))
-        return evs
+        return parse_events(self.lines)
 
     def summary(self):
-        """The exit summary as a dict of key=value fields."""
-        for s in reversed(self.err):
-            if s.startswith("bpfport: done ") or s.startswith("bpfport: failed "):
-                return parse_summary(s.split(" ", 2)[2])
-        raise Failure("no summary line on stderr: %s" % " | ".join(self.err))
+        return summary_of(self.err)
+
+
+def parse_events(lines):
+    """`run --format json` output lines (str or bytes) as a list of events."""
+    evs = []
+    for n, raw in enumerate(lines):
+        try:
+            evs.append(json.loads(raw))
+        except ValueError as e:
+            raise Failure("stdout line %d of %d is not JSON (%s): %r"
+                          % (n + 1, len(lines), e, raw[:200]))
+    return evs
+
+
+def summary_of(err):
+    """The exit summary in `run`'s stderr lines, as a dict of key=value fields."""
+    for s in reversed(err):
+        if s.startswith("bpfport: done ") or s.startswith("bpfport: failed "):
+            return parse_summary(s.split(" ", 2)[2])
+    raise Failure("no summary line on stderr: %s" % " | ".join(err))
 
 
 def skipped(summary):

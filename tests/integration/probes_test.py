@@ -23,7 +23,6 @@ runtime: the exec probe asserted; without headers for this kernel, as on a
 build host, auto must fail naming every step).
 """
 import argparse
-import errno
 import json
 import os
 import platform
@@ -41,13 +40,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
 from harness import Failure, check  # noqa: E402
+from probe_checks import (Facts, agrees_with_check, check_doc, check_exec,  # noqa: E402
+                          check_open, check_probes, check_tcp, expect_summary)
 
 N_SENT = 12345
 M_REPLY = 100
 
 
-class Ctx:
-    pass
+class Ctx(Facts):
+    """The facts of a workload that this process runs (do_exec, do_open,
+    do_tcp, do_oom fill in the rest): it forks, opens and connects itself."""
+
+    def __init__(self):
+        self.parent = self.open_pid = os.getpid()
+        self.uid = os.getuid()
+        self.tcp_sent, self.tcp_reply = N_SENT, M_REPLY
 
 
 def do_exec(ctx, tmp):
@@ -57,7 +64,7 @@ def do_exec(ctx, tmp):
     os.symlink(shutil.which("sh"), link)
     child = subprocess.Popen([link, "-c", "exit 7"])
     check(child.wait() == 7, "exec: child did not exit 7")
-    ctx.exec_link, ctx.exec_name, ctx.exec_pid = link, name, child.pid
+    ctx.exec_path, ctx.exec_comm, ctx.exec_pid = link, name, child.pid
     killed = subprocess.Popen([link, "-c", "kill -9 $$"])
     killed.wait()
     ctx.killed_pid = killed.pid
@@ -70,66 +77,16 @@ def do_exec(ctx, tmp):
     ctx.hostile = (h.pid, hlink.decode("utf-8", "replace"), hname.decode("utf-8", "replace"))
 
 
-def check_exec(ctx, evs):
-    me = os.getpid()
-    mine = [e for e in evs if e["type"] in ("exec", "fork", "exit")
-            and e["pid"] == ctx.exec_pid]
-    seen = " seen for pid %d: %s" % (ctx.exec_pid, mine)
-    forks = [e for e in mine if e["type"] == "fork"]
-    check(forks, "exec: no fork event" + seen)
-    check(forks[0]["ppid"] == me, "exec: fork ppid %s != test pid %d" % (forks[0]["ppid"], me) + seen)
-    execs = [e for e in mine if e["type"] == "exec"]
-    check(execs, "exec: no exec event" + seen)
-    e = execs[0]
-    check(e["filename"] == ctx.exec_link, "exec: filename %r != %r" % (e["filename"], ctx.exec_link))
-    check(e["ppid"] == me, "exec: ppid %s != test pid %d (task->real_parent->tgid)" % (e["ppid"], me))
-    check(e["comm"] == ctx.exec_name, "exec: comm %r != %r" % (e["comm"], ctx.exec_name))
-    check(e["uid"] == os.getuid(), "exec: uid %s != %d" % (e["uid"], os.getuid()))
-    exits = [e for e in mine if e["type"] == "exit"]
-    check(exits, "exec: no exit event" + seen)
-    x = exits[0]
-    check(x["exit_code"] == 7 and x["signal"] == 0,
-          "exec: exit_code/signal %s/%s != 7/0" % (x["exit_code"], x["signal"]))
-    check(x["ppid"] == me, "exec: exit ppid %s != %d" % (x["ppid"], me))
-    check(0 < x["lifetime_ns"] < 120e9, "exec: lifetime_ns %s out of range" % x["lifetime_ns"])
-    check(x["ts_ns"] >= e["ts_ns"], "exec: exit before exec")
-    hpid, hpath, hcomm = ctx.hostile
-    hx = [e for e in evs if e["type"] == "exec" and e["pid"] == hpid]
-    check(hx and hx[0]["filename"] == hpath and hx[0]["comm"] == hcomm,
-          "exec: hostile names: expected %r / %r, got %s" % (hpath, hcomm, hx))
-    kx = [e for e in evs if e["type"] == "exit" and e["pid"] == ctx.killed_pid]
-    check(kx, "exec: no exit event for the SIGKILLed child %d" % ctx.killed_pid)
-    check(kx[0]["signal"] == signal.SIGKILL and kx[0]["exit_code"] == 0,
-          "exec: killed child signal/exit_code %s/%s != 9/0" % (kx[0]["signal"], kx[0]["exit_code"]))
-
-
 def do_open(ctx, tmp):
     ctx.open_path = os.path.join(tmp, "bpfport-open-" + uuid.uuid4().hex)
     ctx.open_flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     ctx.open_fd = os.open(ctx.open_path, ctx.open_flags, 0o600)
     ctx.open_tid = threading.get_native_id()
     os.close(ctx.open_fd)
-    ctx.missing = ctx.open_path + ".missing"
     try:
-        os.open(ctx.missing, os.O_RDONLY)
+        os.open(ctx.open_path + ".missing", os.O_RDONLY)
     except FileNotFoundError:
         pass
-
-
-def check_open(ctx, evs):
-    opens = [e for e in evs if e["type"] == "open"]
-    mine = [e for e in opens if e["path"] == ctx.open_path]
-    check(mine, "open: no event with path %s (%d open events)" % (ctx.open_path, len(opens)))
-    e = mine[0]
-    check(e["pid"] == os.getpid() and e["tid"] == ctx.open_tid,
-          "open: pid/tid %s/%s != %d/%d" % (e["pid"], e["tid"], os.getpid(), ctx.open_tid))
-    mask = os.O_ACCMODE | os.O_CREAT | os.O_EXCL
-    check(e["flags"] & mask == ctx.open_flags,
-          "open: flags %#o, expected O_WRONLY|O_CREAT|O_EXCL (%#o)" % (e["flags"], ctx.open_flags))
-    check(e["ret"] == ctx.open_fd, "open: ret %s != fd %d" % (e["ret"], ctx.open_fd))
-    miss = [e for e in opens if e["path"] == ctx.missing]
-    check(miss and miss[0]["ret"] == -errno.ENOENT,
-          "open: missing file: expected ret -ENOENT, got %s" % miss)
 
 
 def tcp_exchange(family, host):
@@ -156,53 +113,12 @@ def tcp_exchange(family, host):
 
 
 def do_tcp(ctx, tmp):
-    ctx.v4 = tcp_exchange(socket.AF_INET, "127.0.0.1")
-    ctx.v6 = None
+    ctx.tcp = {"inet": tcp_exchange(socket.AF_INET, "127.0.0.1") + (os.getpid(),)}
     if socket.has_ipv6:
         try:
-            ctx.v6 = tcp_exchange(socket.AF_INET6, "::1")
+            ctx.tcp["inet6"] = tcp_exchange(socket.AF_INET6, "::1") + (os.getpid(),)
         except OSError:
-            ctx.v6 = None  # no IPv6 loopback here (e.g. ipv6.disable=1)
-
-
-def check_tcp_pair(evs, family, addr, port, cport):
-    tcp = [e for e in evs if e["type"] == "tcp" and e["family"] == family]
-    client = [e for e in tcp if e["dport"] == port and e["daddr"] == addr]
-    server = [e for e in tcp if e["sport"] == port and e["dport"] == cport]
-    what = "tcp %s port %d:" % (family, port)
-    seen = " seen: %s" % [(e["oldstate"], e["newstate"], e["sport"], e["dport"]) for e in client + server]
-    check(any(e["newstate"] == "LISTEN" for e in tcp if e["sport"] == port),
-          what + " no LISTEN event" + seen)
-    syn = [e for e in client if e["newstate"] == "SYN_SENT"]
-    check(syn, what + " no CLOSE->SYN_SENT event" + seen)
-    check(syn[0]["pid"] == os.getpid(), what + " SYN_SENT pid %s != %d" % (syn[0]["pid"], os.getpid()))
-    check(any(e["oldstate"] == "SYN_SENT" and e["newstate"] == "ESTABLISHED"
-              and e["sport"] == cport for e in client),
-          what + " no SYN_SENT->ESTABLISHED with sport %d" % cport + seen)
-    cclose = [e for e in client if e["newstate"] == "CLOSE" and e["sport"] == cport]
-    check(cclose, what + " no client CLOSE event" + seen)
-    c = cclose[0]
-    check(c["saddr"] == addr, what + " client saddr %s != %s" % (c["saddr"], addr))
-    # bytes_acked / bytes_received count sequence space: SYN and FIN add 1
-    check(N_SENT <= c["bytes_sent"] <= N_SENT + 2,
-          what + " client bytes_sent %s, expected %d..%d" % (c["bytes_sent"], N_SENT, N_SENT + 2))
-    check(M_REPLY <= c["bytes_received"] <= M_REPLY + 1,
-          what + " client bytes_received %s, expected %d..%d" % (c["bytes_received"], M_REPLY, M_REPLY + 1))
-    check(0 < c["lifetime_ns"] < 120e9, what + " client lifetime_ns %s" % c["lifetime_ns"])
-    check(c["pid"] == os.getpid(), what + " client close pid %s != %d" % (c["pid"], os.getpid()))
-    sclose = [e for e in server if e["newstate"] == "CLOSE"]
-    check(sclose, what + " no server-side CLOSE event" + seen)
-    s = sclose[0]
-    check(N_SENT <= s["bytes_received"] <= N_SENT + 1,
-          what + " server bytes_received %s, expected %d..%d" % (s["bytes_received"], N_SENT, N_SENT + 1))
-    check(M_REPLY <= s["bytes_sent"] <= M_REPLY + 2,
-          what + " server bytes_sent %s, expected %d..%d" % (s["bytes_sent"], M_REPLY, M_REPLY + 2))
-
-
-def check_tcp(ctx, evs):
-    check_tcp_pair(evs, "inet", "127.0.0.1", *ctx.v4)
-    if ctx.v6:
-        check_tcp_pair(evs, "inet6", "::1", *ctx.v6)
+            pass  # no IPv6 loopback here (e.g. ipv6.disable=1)
 
 
 def oom_expectation():
@@ -266,13 +182,6 @@ def check_oom(ctx, evs, summary):
 ALL_PROBES = "exec,open,tcp,oom"
 
 
-def expect_summary(summary, want, what):
-    """want: {key: value}; a value None means the key must be absent."""
-    for key, val in want.items():
-        check(summary.get(key) == val, "%s: summary %s=%s, expected %s (summary %s)"
-              % (what, key, summary.get(key), val, summary))
-
-
 def agent_run(ctx, bpfport, run_args, env, want, what, timeout, actions, probes=ALL_PROBES):
     """Starts an agent with probes (every one by default), runs each of
     actions (do_exec, ...), stops it with SIGINT and asserts a clean exit
@@ -303,16 +212,10 @@ def full_run(ctx, bpfport, run_args, env, want, what, timeout=120):
     for p in ("exec", "open", "tcp"):
         check(p in summary["attached"].split(","), "%s: probe %s not attached: %s" % (what, p, summary))
     check(summary.get("malformed") == "0", "%s: malformed events: %s" % (what, summary.get("malformed")))
-    failures = []
-    for name, fn in (("exec", lambda: check_exec(ctx, evs)),
-                     ("open", lambda: check_open(ctx, evs)),
-                     ("tcp", lambda: check_tcp(ctx, evs)),
-                     ("oom", lambda: check_oom(ctx, evs, summary))):
-        try:
-            fn()
-            print("ok   %s probe=%s" % (what, name))
-        except Failure as e:
-            failures.append("%s probe=%s: %s" % (what, name, e))
+    failures = check_probes((("exec", lambda: check_exec(ctx, evs)),
+                             ("open", lambda: check_open(ctx, evs)),
+                             ("tcp", lambda: check_tcp(ctx, evs)),
+                             ("oom", lambda: check_oom(ctx, evs, summary))), what)
     check(agent.bpf_ids and len(agent.bpf_ids["prog"]) >= 6,
           "%s: agent held no BPF programs while running: %s" % (what, agent.bpf_ids))
     check(agent.bpf_ids["link"] or agent.bpf_ids["prog"], "%s: no links" % what)
@@ -333,28 +236,6 @@ def exec_run(ctx, bpfport, run_args, env, want, what, timeout=120, probes=ALL_PR
     print("ok   %s probe=exec" % what)
     print("%s: summary: %s" % (what, summary))
     return summary
-
-
-def check_doc(doc, rc, schema, what):
-    from schema import validate
-    errs = validate(doc, schema)
-    check(not errs, "%s: check --json schema: %s" % (what, "; ".join(errs[:5])))
-    check(rc == (0 if doc["verdict"]["ok"] else 1),
-          "%s: check exit %d with verdict %s" % (what, rc, doc["verdict"]))
-
-
-def agrees_with_check(doc, summary, what):
-    """What run did is what check said auto would do."""
-    check(summary["mode"] == doc["verdict"]["auto_mode"]
-          and summary["reason"] == doc["verdict"]["reason"],
-          "%s: run mode=%s reason=%s, check said %s" % (what, summary["mode"], summary["reason"],
-                                                        doc["verdict"]))
-    usable = sorted(p["name"] for p in doc["probes"] if p["usable"])
-    check(sorted(summary["attached"].split(",")) == usable,
-          "%s: run attached %s, check said usable %s" % (what, summary["attached"], usable))
-    steps = ["%s/%s:%s" % (m["mode"], m["source"], m["reason"]) for m in doc["modes"] if not m["ok"]]
-    check(harness.skipped(summary) == steps,
-          "%s: run skipped %s, check's failed steps %s" % (what, harness.skipped(summary), steps))
 
 
 def main():
