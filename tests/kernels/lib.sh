@@ -3,6 +3,7 @@
 KDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KCACHE=${BPFPORT_KERNEL_CACHE:-/var/cache/bpfport-kernels}
 KCONF=${BPFPORT_KERNELS_CONF:-$KDIR/kernels.conf}
+BUSYBOX=${BPFPORT_BUSYBOX:-/bin/busybox}   # static: the guests' init and tools
 DEBIAN_MIRROR=${BPFPORT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_SECURITY_MIRROR=${BPFPORT_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 # Kernels that Debian no longer serves come from the project's shared data,
