@@ -9,14 +9,15 @@ the lower layer of an overlay, mounted with /proc, /sys and /dev in a
 private mount namespace that ends with the test's child: every mount goes
 with it on every exit path, and the cached root is never written. In the
 chroot, bullseye's own tools do the work: its tar unpacks the tarball, its
-/bin/sh runs DRIVER (ldd --version, ldd on bpfport, check_core_support
---json, then `bpfport run --mode core --probes exec,open --format json`
-while a uniquely named link to its sh opens a unique file and exits 7).
-The host asserts, from what the driver wrote: glibc 2.31 and Debian 11,
-bpfport not a dynamic executable, check's verdict (core, native-btf) and
-that it read bullseye's os-release, the run's summary, the exec and exit
-events (pid, ppid = the driving shell, comm, filename, exit code 7), the
-open event (pid, comm, path), and that no BPF object and no mount is left.
+/bin/sh runs DRIVER (ldd --version, ldd on bpfport and bpfport-cc,
+check_core_support --json, then `bpfport run --mode core --probes
+exec,open --format json` while a uniquely named link to its sh opens a
+unique file and exits 7). The host asserts, from what the driver wrote:
+glibc 2.31, neither executable dynamic, check's verdict (core, native-btf),
+that check read bullseye's os-release (Debian 11) and found the runtime
+compiler helper, the run's summary, the exec and exit events (pid, ppid =
+the driving shell, comm, filename, exit code 7), the open event (pid,
+comm, path), and that no BPF object and no mount is left.
 """
 import argparse
 import json
@@ -43,8 +44,10 @@ cd /opt
 tar -xzf "/bpfport-test/$1"
 bin=/opt/$2/bin
 ldd --version > $out/ldd-version 2>&1
-rc=0; ldd $bin/bpfport > $out/ldd-bpfport 2>&1 || rc=$?
-echo $rc >> $out/ldd-bpfport
+for f in $bin/bpfport /opt/$2/libexec/bpfport/bpfport-cc; do
+    rc=0; ldd $f > $out/ldd-${f##*/} 2>&1 || rc=$?
+    echo $rc >> $out/ldd-${f##*/}
+done
 rc=0; $bin/check_core_support --json > $out/check.json 2> $out/check.err || rc=$?
 echo $rc > $out/check.rc
 $bin/bpfport run --mode core --probes exec,open --format json --duration "$3" \
@@ -131,11 +134,12 @@ def check_userland(out):
     ldd = read(out, "ldd-version").splitlines()[0]
     check(ldd.startswith("ldd (Debian GLIBC 2.31-") and ldd.endswith(" 2.31"),
           "the chroot's ldd --version says %r, expected bullseye's glibc 2.31" % ldd)
-    *said, rc = read(out, "ldd-bpfport").splitlines()
-    check(rc == "1" and said == ["\tnot a dynamic executable"],
-          "bullseye's ldd on bin/bpfport (exit %s): %s (expected 'not a dynamic executable')"
-          % (rc, " | ".join(l.strip() for l in said)))
-    print("ok   userland: %s; bin/bpfport is static" % ldd)
+    for exe in ("bin/bpfport", "libexec/bpfport/bpfport-cc"):
+        *said, rc = read(out, "ldd-" + os.path.basename(exe)).splitlines()
+        check(rc == "1" and said == ["\tnot a dynamic executable"],
+              "bullseye's ldd on %s (exit %s): %s (expected 'not a dynamic executable')"
+              % (exe, rc, " | ".join(l.strip() for l in said)))
+    print("ok   userland: %s; bpfport and bpfport-cc are static" % ldd)
 
 
 def check_check(out, schema, version):
@@ -155,6 +159,9 @@ def check_check(out, schema, version):
     osr = doc["system"]["os"]
     check(osr["id"] == "debian" and osr["version_id"] == "11",
           "check read os-release %s, expected bullseye's (debian 11)" % osr)
+    check(doc["runtime"]["compiler"]["available"],
+          "check: the runtime compiler helper of the unpacked tarball is not usable: %s"
+          % doc["runtime"]["compiler"])
     check(doc["bpfport_version"] == version,
           "check says bpfport %s, the tarball is %s" % (doc["bpfport_version"], version))
     print("ok   check_core_support --json: %s, os %s" % (doc["verdict"], osr["pretty_name"]))
