@@ -9,15 +9,19 @@ the lower layer of an overlay, mounted with /proc, /sys and /dev in a
 private mount namespace that ends with the test's child: every mount goes
 with it on every exit path, and the cached root is never written. In the
 chroot, bullseye's own tools do the work: its tar unpacks the tarball, its
-/bin/sh runs DRIVER (ldd --version, ldd on bpfport and bpfport-cc,
-check_core_support --json, then `bpfport run --mode core --probes
-exec,open --format json` while a uniquely named link to its sh opens a
-unique file and exits 7). The host asserts, from what the driver wrote:
-glibc 2.31, neither executable dynamic, check's verdict (core, native-btf),
-that check read bullseye's os-release (Debian 11) and found the runtime
-compiler helper, the run's summary, the exec and exit events (pid, ppid =
-the driving shell, comm, filename, exit code 7), the open event (pid,
-comm, path), and that no BPF object and no mount is left.
+/bin/sh (dash) runs DRIVER: ldd --version, ldd on both executables,
+`check_core_support --json --probes exec,open`, then `bpfport run --mode core
+--probes exec,open --format json --duration S` while links to its sh exit 7,
+are killed, carry hostile names, and open a new file and a missing one. What
+the workload did goes to a manifest (KEY=VALUE lines).
+
+The host asserts: glibc 2.31 and neither executable dynamic; check's verdict
+(core, native-btf), its schema, that it read bullseye's os-release (Debian
+11) and found the runtime compiler helper, and that it agrees with the run;
+the run's summary; the exec and open events with the probe tests' own
+assertions (probe_checks.py: pids, ppid = the driving shell, exit code and
+signal, exec'd path and comm, open path, flags and fd, ENOENT); and that no
+BPF object and no mount is left.
 """
 import argparse
 import json
@@ -28,46 +32,84 @@ import signal
 import subprocess
 import sys
 import tempfile
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 from harness import Failure, check  # noqa: E402
-from schema import validate  # noqa: E402
+from probe_checks import (Facts, agrees_with_check, check_doc, check_exec,  # noqa: E402
+                          check_open, check_probes, expect_summary)
 
-# In the chroot, run by bullseye's /bin/sh (dash).
-# $1 tarball  $2 top dir  $3 duration  $4 link name  $5 path to open
-DRIVER = r"""set -eu
+# In the chroot, run by bullseye's /bin/sh (dash): $1 tarball  $2 its top
+# dir  $3 duration.  Exit 0 when the workload ran, whatever bpfport did.
+DRIVER = r"""set -u
 out=/bpfport-test/out
-cd /opt
-tar -xzf "/bpfport-test/$1"
-bin=/opt/$2/bin
+rel=/opt/$2
+fact() { echo "$1=$2" >> $out/manifest; }
+die() { echo "driver: $*" >&2; exit 1; }
+
+tar -xzf "/bpfport-test/$1" -C /opt || die "bullseye's tar cannot unpack $1"
 ldd --version > $out/ldd-version 2>&1
-for f in $bin/bpfport /opt/$2/libexec/bpfport/bpfport-cc; do
-    rc=0; ldd $f > $out/ldd-${f##*/} 2>&1 || rc=$?
-    echo $rc >> $out/ldd-${f##*/}
+for f in bin/bpfport libexec/bpfport/bpfport-cc; do
+    ldd $rel/$f > $out/ldd-${f##*/} 2>&1
+    echo $? >> $out/ldd-${f##*/}
 done
-rc=0; $bin/check_core_support --json > $out/check.json 2> $out/check.err || rc=$?
-echo $rc > $out/check.rc
-$bin/bpfport run --mode core --probes exec,open --format json --duration "$3" \
+$rel/bin/check_core_support --json --probes exec,open > $out/check.json 2> $out/check.err
+fact check_rc $?
+
+$rel/bin/bpfport run --mode core --probes exec,open --format json --duration "$3" \
     > $out/events.json 2> $out/run.err &
 agent=$!
-i=0
-until grep -q '^bpfport: running ' $out/run.err; do
-    kill -0 $agent 2> /dev/null && [ $i -lt 300 ] || break
-    i=$((i + 1))
+n=300
+until grep -qs '^bpfport: running ' $out/run.err; do
+    kill -0 $agent 2> /dev/null || die "bpfport run exited before running: $(cat $out/run.err)"
+    n=$((n - 1))
+    [ $n -gt 0 ] || die "bpfport run not running after 30 s"
     sleep 0.1
 done
-grep -h -E '^(prog|map|link)_id:' /proc/$agent/fdinfo/* > $out/bpf-ids 2> /dev/null || true
-ln -s /bin/sh "/tmp/$4"
-rc=0
-"/tmp/$4" -c ": > '$5'; exit 7" &
-child=$!
-wait $child || rc=$?
-echo "$$ $child $rc" > $out/workload
-rc=0; wait $agent || rc=$?
-echo $rc > $out/run.rc
+grep -h -E '^(prog|map|link)_id:' /proc/$agent/fdinfo/* > $out/bpf-ids 2> /dev/null
+
+tok=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+dir=/tmp/bpx-$tok
+mkdir $dir || die "mkdir $dir"
+fact parent $$
+fact uid "$(id -u)"
+# exec: a link to bullseye's sh, so the exec'd path and comm are ours alone
+link=$dir/bpx-$tok
+ln -s /bin/sh $link
+$link -c 'exit 7' &
+pid=$!
+wait $pid
+fact exec_rc $?
+fact exec_pid $pid
+fact exec_path $link
+$link -c 'kill -9 $$' &
+pid=$!
+wait $pid
+fact killed_rc $?
+fact killed_pid $pid
+# a newline, a quote, a backslash and a byte that is not UTF-8 (hex: the
+# manifest is lines)
+hostile=$dir/$(printf 'bq\n"\\\377%s' "${tok%????}")
+ln -s /bin/sh "$hostile"
+"$hostile" -c 'exit 3' &
+pid=$!
+wait $pid
+fact hostile_rc $?
+fact hostile_pid $pid
+fact hostile_path_hex "$(printf %s "$hostile" | od -An -tx1 | tr -d ' \n')"
+# open: a child opens a new file (noclobber: O_WRONLY|O_CREAT|O_EXCL) into
+# fd 3, then a missing one
+path=$dir/open-$tok
+$link -c 'set -C; exec 3> "$1"; exec 4< "$1.missing"' sh $path 2> /dev/null &
+pid=$!
+wait $pid
+fact open_pid $pid
+fact open_path $path
+[ -f $path ] || die "the open child did not create $path"
+
+wait $agent
+fact run_rc $?
 """
 
 # On the host, in the new mount namespace: $1 root  $2 test dir; then chroot.
@@ -80,6 +122,9 @@ root=$2/merged
 shift 2
 exec chroot "$root" /bin/sh /bpfport-test/driver.sh "$@"
 """
+
+OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+OPEN_FD = 3
 
 
 def bullseye_root():
@@ -99,8 +144,8 @@ def mounts_under(path):
         return [l.split()[4] for l in f if l.split()[4].startswith(path)]
 
 
-def run_in_bullseye(root, tmp, tarball, duration, name, open_path):
-    """Runs DRIVER in the chroot; returns the driver's output dir (host path)."""
+def run_in_bullseye(root, tmp, tarball, duration):
+    """Runs DRIVER in the chroot; returns its output dir (a host path)."""
     top = os.path.basename(tarball)[:-len(".tar.gz")]
     for d in ("upper/bpfport-test/out", "work", "merged"):
         os.makedirs(os.path.join(tmp, d))
@@ -111,7 +156,7 @@ def run_in_bullseye(root, tmp, tarball, duration, name, open_path):
     with open(os.path.join(test_dir, "driver.sh"), "w") as f:
         f.write(DRIVER)
     cmd = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", SETUP,
-           "setup", root, tmp, os.path.basename(tarball), top, str(duration), name, open_path]
+           "setup", root, tmp, os.path.basename(tarball), top, str(duration)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
@@ -126,8 +171,36 @@ def run_in_bullseye(root, tmp, tarball, duration, name, open_path):
 
 
 def read(out, name):
-    with open(os.path.join(out, name)) as f:
+    with open(os.path.join(out, name), errors="replace") as f:
         return f.read()
+
+
+def read_manifest(out):
+    m = {}
+    for line in read(out, "manifest").splitlines():
+        k, sep, v = line.partition("=")
+        check(sep and k not in m, "manifest: bad line %r" % line)
+        m[k] = v
+    return m
+
+
+def workload_facts(m):
+    """The probe_checks.Facts of the driver's workload, from its manifest."""
+    check(m["exec_rc"] == "7" and m["killed_rc"] == str(128 + signal.SIGKILL)
+          and m["hostile_rc"] == "3",
+          "workload: exit statuses exec/killed/hostile %s/%s/%s, expected 7/137/3"
+          % (m["exec_rc"], m["killed_rc"], m["hostile_rc"]))
+    f = Facts()
+    f.parent, f.uid = int(m["parent"]), int(m["uid"])
+    f.exec_pid, f.exec_path = int(m["exec_pid"]), m["exec_path"]
+    f.exec_comm = os.path.basename(f.exec_path)
+    f.killed_pid = int(m["killed_pid"])
+    hpath = bytes.fromhex(m["hostile_path_hex"])
+    f.hostile = (int(m["hostile_pid"]), hpath.decode("utf-8", "replace"),
+                 os.path.basename(hpath).decode("utf-8", "replace"))
+    f.open_pid = f.open_tid = int(m["open_pid"])
+    f.open_path, f.open_flags, f.open_fd = m["open_path"], OPEN_FLAGS, OPEN_FD
+    return f
 
 
 def check_userland(out):
@@ -142,16 +215,13 @@ def check_userland(out):
     print("ok   userland: %s; bpfport and bpfport-cc are static" % ldd)
 
 
-def check_check(out, schema, version):
-    rc = int(read(out, "check.rc"))
+def check_check(out, m, schema, version):
     try:
         doc = json.loads(read(out, "check.json"))
     except ValueError as e:
-        raise Failure("check_core_support --json printed no JSON (exit %d, %s): %s"
-                      % (rc, e, read(out, "check.err")[-500:]))
-    errs = validate(doc, schema)
-    check(not errs, "check --json schema: %s" % "; ".join(errs[:5]))
-    check(rc == 0, "check_core_support exited %d, verdict %s" % (rc, doc["verdict"]))
+        raise Failure("check_core_support --json printed no JSON (exit %s, %s): %s"
+                      % (m["check_rc"], e, read(out, "check.err")[-500:]))
+    check_doc(doc, int(m["check_rc"]), schema, "check")
     check(doc["verdict"]["auto_mode"] == "core" and doc["verdict"]["reason"] == "native-btf",
           "check verdict %s, expected core with reason native-btf" % doc["verdict"])
     check(doc["system"]["kernel_release"] == platform.release(),
@@ -165,45 +235,26 @@ def check_check(out, schema, version):
     check(doc["bpfport_version"] == version,
           "check says bpfport %s, the tarball is %s" % (doc["bpfport_version"], version))
     print("ok   check_core_support --json: %s, os %s" % (doc["verdict"], osr["pretty_name"]))
+    return doc
 
 
-def check_run(out, name, open_path):
-    rc = int(read(out, "run.rc"))
+def check_run(out, m, doc):
+    what = "run --mode core"
     err = read(out, "run.err").splitlines()
-    check(rc == 0, "bpfport run exited %d: %s" % (rc, err[-3:]))
-    done = [l for l in err if l.startswith("bpfport: done ")]
-    check(done, "no summary line: %s" % err[-3:])
-    summary = harness.parse_summary(done[-1].split(" ", 2)[2])
-    want = {"mode": "core", "reason": "native-btf", "attached": "exec,open", "malformed": "0"}
-    for k, v in want.items():
-        check(summary.get(k) == v, "run summary %s=%s, expected %s: %s" % (k, summary.get(k), v, done[-1]))
-    driver, pid, code = (int(x) for x in read(out, "workload").split())
-    check(code == 7, "bullseye's sh -c 'exit 7' exited %d" % code)
-    evs = []
-    for n, line in enumerate(read(out, "events.json").splitlines()):
-        try:
-            evs.append(json.loads(line))
-        except ValueError as e:
-            raise Failure("events line %d is not JSON (%s): %r" % (n + 1, e, line[:200]))
-    mine = [e for e in evs if e["pid"] == pid]
-    seen = " (events of pid %d: %s)" % (pid, mine)
-    execs = [e for e in mine if e["type"] == "exec"]
-    check(execs, "no exec event" + seen)
-    e = execs[0]
-    check(e["ppid"] == driver, "exec ppid %s != the driving shell %d" % (e["ppid"], driver) + seen)
-    check(e["comm"] == name and e["filename"] == "/tmp/" + name,
-          "exec comm/filename %r/%r != %r/%r" % (e["comm"], e["filename"], name, "/tmp/" + name))
-    exits = [e for e in mine if e["type"] == "exit"]
-    check(exits, "no exit event" + seen)
-    x = exits[0]
-    check(x["exit_code"] == 7 and x["signal"] == 0 and x["ppid"] == driver and x["comm"] == name,
-          "exit event %s, expected exit_code 7, signal 0, ppid %d, comm %s" % (x, driver, name))
-    opens = [e for e in mine if e["type"] == "open" and e["path"] == open_path]
-    check(opens, "no open event with path %s" % open_path + seen)
-    check(opens[0]["comm"] == name and opens[0]["ret"] >= 0,
-          "open event %s: expected comm %s and a file descriptor" % (opens[0], name))
-    print("ok   run --mode core: exec/exit of pid %d (ppid %d, exit 7), open %s; %s"
-          % (pid, driver, open_path, done[-1]))
+    check(m.get("run_rc") == "0", "%s exited %s: %s" % (what, m.get("run_rc"), err[-3:]))
+    summary = harness.summary_of(err)
+    expect_summary(summary, {"mode": "core", "reason": "native-btf", "btf": harness.NATIVE_BTF,
+                             "output": "ringbuf" if harness.kernel_has_ringbuf() else "perfbuf",
+                             "attached": "exec,open", "malformed": "0"}, what)
+    agrees_with_check(doc, summary, what)
+    with open(os.path.join(out, "events.json"), "rb") as f:
+        evs = harness.parse_events(f.readlines())
+    facts = workload_facts(m)
+    failures = check_probes((("exec", lambda: check_exec(facts, evs)),
+                             ("open", lambda: check_open(facts, evs))), what)
+    if failures:
+        raise Failure("\n  ".join(failures))
+    print("%s: %d events, summary: %s" % (what, len(evs), summary))
 
 
 def bpf_ids(out):
@@ -230,15 +281,14 @@ def main():
         version = base[len("bpfport-"):-len("-x86_64-linux.tar.gz")]
         schema = json.load(open(os.path.join(HERE, "..", "check-schema.json")))
         root = bullseye_root()
-        tag = uuid.uuid4().hex[:8]
-        name, open_path = "bpx-" + tag, "/tmp/bpfport-open-" + tag
         tmp = tempfile.mkdtemp(prefix="bpfport-bullseye-")
         try:
-            out = run_in_bullseye(root, tmp, args.tarball, args.duration, name, open_path)
+            out = run_in_bullseye(root, tmp, args.tarball, args.duration)
             check(not mounts_under(tmp), "mounts left behind: %s" % mounts_under(tmp))
+            m = read_manifest(out)
             check_userland(out)
-            check_check(out, schema, version)
-            check_run(out, name, open_path)
+            doc = check_check(out, m, schema, version)
+            check_run(out, m, doc)
             ids = bpf_ids(out)
             check(ids["prog"], "the agent held no BPF programs while running: %s" % ids)
             left = harness.bpf_ids_alive(ids)
