@@ -24,7 +24,7 @@ static const char run_usage[] =
 "      --kernel-headers DIR  runtime mode: the kernel headers to compile against\n"
 "      --cache-dir DIR   runtime mode: compiled objects (default /var/cache/bpfport)\n"
 "  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
-"  -o, --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
+"      --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
 "  -f, --format FMT      json|text (default: json)\n"
 "  -v, --verbose         libbpf and loader debug messages on stderr\n"
 "  -h, --help\n"
@@ -32,7 +32,7 @@ static const char run_usage[] =
 "Examples:\n"
 "  bpfport run                         # everything, JSON lines on stdout\n"
 "  bpfport run -p exec,tcp -f text     # two probes, human-readable\n"
-"  bpfport run -d 10 -o perfbuf        # ten seconds over the perf buffer\n"
+"  bpfport run -d 10 --output perfbuf  # ten seconds over the perf buffer\n"
 "  bpfport run --btf-archive /srv/btfhub-archive   # kernels without native BTF\n";
 
 void run_usage_print(FILE *out)
@@ -43,7 +43,7 @@ void run_usage_print(FILE *out)
 }
 
 const char fleet_usage[] =
-"Usage: bpfport fleet DIR [--json|--csv] [--probes LIST]\n"
+"Usage: bpfport fleet DIR [-j|--json|-c|--csv] [-p|--probes LIST] [-v|--verbose]\n"
 "For every kernel BTF in a btfhub-archive tree (<id>/<version>/<arch>/<release>.btf[.tar.xz]),\n"
 "whether each probe's CO-RE relocations resolve against it (libbpf's own relocation,\n"
 "verified by this kernel's verifier; needs root): ok, needs-runtime-compile (a field\n"
@@ -62,7 +62,8 @@ const char check_usage[] =
 "  -m, --mode MODE       auto|core|core-btfhub|runtime (default: auto)\n"
 "      --btf FILE        preflight: would the probes relocate against this kernel's\n"
 "                        BTF (another kernel's, offline)? per program, per relocation\n"
-"      --btf-archive DIR, --os-release FILE, --hide-native-btf: as for run\n"
+"      --btf-archive DIR, --os-release FILE, --hide-native-btf,\n"
+"      --kernel-headers DIR, --cache-dir DIR: as for run\n"
 "  -v, --verbose         libbpf and loader debug messages on stderr\n"
 "  -h, --help\n";
 
@@ -181,28 +182,122 @@ static int btf_option(int c, struct btf_args *b)
 	return 0;
 }
 
+/* ---- every command's options: one table each, read by its parser and
+ * by args_options_print() (bpfport help --options) ---- */
+
+struct cmd_options {
+	const char *cmd;
+	const char *const *subs;	/* btf, cache: SUB comes first; else NULL */
+	const struct option *lo;
+	const char *so;			/* getopt's short options */
+};
+
+static const struct option run_lo[] = {
+	{ "probes", required_argument, NULL, 'p' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "duration", required_argument, NULL, 'd' },
+	/* long only: -o names an output file (compile, btf extract) */
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "format", required_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	BTF_LONG_OPTIONS,
+	{},
+};
+static const struct cmd_options run_opts = { "run", NULL, run_lo, ":p:m:d:f:vh" };
+
+static const struct option check_lo[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'P' },
+	{ "probes", required_argument, NULL, 'p' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	BTF_LONG_OPTIONS,
+	{},
+};
+static const struct cmd_options check_opts = { "check", NULL, check_lo, ":jPp:m:vh" };
+
+static const struct option fleet_lo[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "csv", no_argument, NULL, 'c' },
+	{ "probes", required_argument, NULL, 'p' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+static const struct cmd_options fleet_opts = { "fleet", NULL, fleet_lo, ":jcp:vh" };
+
+static const char *const btf_subs[] = { "list", "extract", NULL };
+static const struct option btf_lo[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "out", required_argument, NULL, 'o' },
+	{ "os-release", required_argument, NULL, OPT_OS_RELEASE },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+static const struct cmd_options btf_opts = { "btf", btf_subs, btf_lo, ":jo:h" };
+
+static const char *const cache_subs[] = { "list", "clear", NULL };
+static const struct option cache_lo[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+static const struct cmd_options cache_opts = { "cache", cache_subs, cache_lo, ":jh" };
+
+static const struct option compile_lo[] = {
+	{ "kernel-headers", required_argument, NULL, 'k' },
+	{ "probes", required_argument, NULL, 'p' },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "out", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+static const struct cmd_options compile_opts = { "compile", NULL, compile_lo, ":k:p:o:jvh" };
+
+/* the short alias of @o, or 0: its value, when getopt's string has it
+ * (every option has a long name) */
+static int short_of(const struct cmd_options *c, const struct option *o)
+{
+	return o->val > 0 && o->val < 0x100 && strchr(c->so, o->val) ? o->val : 0;
+}
+
+void args_options_print(FILE *out)
+{
+	static const struct cmd_options *const all[] = {
+		&run_opts, &check_opts, &fleet_opts, &btf_opts, &cache_opts, &compile_opts,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		const struct cmd_options *c = all[i];
+
+		for (const char *const *s = c->subs; s && *s; s++)
+			fprintf(out, "%s %s\n", c->cmd, *s);
+		for (const struct option *o = c->lo; o->name; o++) {
+			int sh = short_of(c, o);
+
+			fprintf(out, "%s --%s", c->cmd, o->name);
+			if (sh)
+				fprintf(out, " -%c", sh);
+			fputs(o->has_arg ? " ARG\n" : "\n", out);
+		}
+	}
+}
+
 int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		   size_t len)
 {
-	static const struct option lo[] = {
-		{ "probes", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "duration", required_argument, NULL, 'd' },
-		/* long only: -o names an output file (compile, btf extract) */
-		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "format", required_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		BTF_LONG_OPTIONS,
-		{},
-	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->duration = -1;
 	optind = 0;	/* GNU: full re-initialisation, for repeated calls */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:m:d:f:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run_opts.so, run_opts.lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->probes = optarg;
@@ -246,22 +341,12 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 		     size_t len)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'P' },
-		{ "probes", required_argument, NULL, 'p' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		BTF_LONG_OPTIONS,
-		{},
-	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jPp:m:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, check_opts.so, check_opts.lo, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
@@ -293,20 +378,12 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 		     size_t len)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "probes", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jcp:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, fleet_opts.so, fleet_opts.lo, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
@@ -339,22 +416,21 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 }
 
 const char btf_usage[] =
-"Usage: bpfport btf list [--json]            the minimized kernel BTFs embedded in bpfport\n"
+"Usage: bpfport btf list [-j|--json]         the minimized kernel BTFs embedded in bpfport\n"
 "       bpfport btf extract [-o|--out FILE] [--os-release FILE]\n"
 "                                            write this host's one (default <release>.btf)\n";
 
 const char cache_usage[] =
-"Usage: bpfport cache list [--json] [--cache-dir DIR]   the runtime mode's compiled objects\n"
+"Usage: bpfport cache list [-j|--json] [--cache-dir DIR]   the runtime mode's compiled objects\n"
 "       bpfport cache clear [--cache-dir DIR]\n"
 "The cache dir: --cache-dir, else $BPFPORT_CACHE_DIR, else /var/cache/bpfport.\n";
 
 /* SUB [options]: the subcommand first, then its options (getopt from the
- * second word); @subs are the subcommands, @opts the options they take. */
+ * second word); @o names the subcommands and the options they take. */
 static int sub_args_parse(int argc, char **argv, struct sub_args *a,
-			  const char *cmd, const char *const *subs,
-			  const struct option *lo, const char *so, char *err,
-			  size_t len)
+			  const struct cmd_options *o, char *err, size_t len)
 {
+	const char *cmd = o->cmd;
 	size_t i;
 	int c;
 
@@ -365,17 +441,17 @@ static int sub_args_parse(int argc, char **argv, struct sub_args *a,
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return ARGS_HELP;
-	for (i = 0; subs[i] && strcmp(argv[1], subs[i]); i++)
+	for (i = 0; o->subs[i] && strcmp(argv[1], o->subs[i]); i++)
 		;
-	if (!subs[i]) {
+	if (!o->subs[i]) {
 		snprintf(err, len, "unknown %s subcommand '%s' (see 'bpfport %s --help')",
 			 cmd, argv[1], cmd);
 		return ARGS_ERROR;
 	}
-	a->sub = subs[i];
+	a->sub = o->subs[i];
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, so, lo, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, o->so, o->lo, NULL)) != -1) {
 		switch (c) {
 		case 'j': a->json = true; break;
 		case 'o': a->out = optarg; break;
@@ -399,34 +475,18 @@ static int sub_args_parse(int argc, char **argv, struct sub_args *a,
 int btf_args_parse(int argc, char **argv, struct sub_args *a, char *err,
 		   size_t len)
 {
-	static const char *const subs[] = { "list", "extract", NULL };
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "os-release", required_argument, NULL, OPT_OS_RELEASE },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-
-	return sub_args_parse(argc, argv, a, "btf", subs, lo, ":jo:h", err, len);
+	return sub_args_parse(argc, argv, a, &btf_opts, err, len);
 }
 
 int cache_args_parse(int argc, char **argv, struct sub_args *a, char *err,
 		     size_t len)
 {
-	static const char *const subs[] = { "list", "clear", NULL };
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-
-	return sub_args_parse(argc, argv, a, "cache", subs, lo, ":jh", err, len);
+	return sub_args_parse(argc, argv, a, &cache_opts, err, len);
 }
 
 const char compile_usage[] =
-"Usage: bpfport compile [--kernel-headers DIR] [--probes LIST] [--cache-dir DIR] [--json] -o|--out OUT\n"
+"Usage: bpfport compile [-k|--kernel-headers DIR] [-p|--probes LIST] [--cache-dir DIR]\n"
+"                       [-j|--json] [-v|--verbose] -o|--out OUT\n"
 "Compile the probes against kernel headers (runtime mode) without loading them:\n"
 "to pre-warm the cache, or to debug. OUT is a file for one probe, else a directory\n"
 "that gets <probe>.bpf.o files. The headers must be those of the running kernel.\n";
@@ -434,22 +494,12 @@ const char compile_usage[] =
 int compile_args_parse(int argc, char **argv, struct compile_args *a, char *err,
 		       size_t len)
 {
-	static const struct option lo[] = {
-		{ "kernel-headers", required_argument, NULL, 'k' },
-		{ "probes", required_argument, NULL, 'p' },
-		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-		{ "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:p:o:jvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, compile_opts.so, compile_opts.lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->kernel_headers = optarg; break;
 		case 'p': a->probes = optarg; break;

@@ -98,4 +98,10 @@ extern const char fleet_usage[];
 void run_usage_print(FILE *out);	/* names the probes of the table */
 extern const char check_usage[];
 
+/* Every subcommand and option of the commands above, one a line, from the
+ * parsers' own tables: "btf list", "run --probes -p ARG" (ARG: it takes a
+ * value), "compile --verbose -v". bpfport help --options prints them; the
+ * man page and the shell completion are tested against them. */
+void args_options_print(FILE *out);
+
 #endif

@@ -98,13 +98,20 @@ static const struct cmd {
 	{ "compile", do_compile, "compile the probes against kernel headers (runtime mode)" },
 	{ "cache", do_cache, "the runtime mode's object cache: list, clear" },
 	{ "version", do_version, "version and build features" },
-	{ "help", do_help, "this text" },
+	{ "help", do_help, "this text (--options: every command and option, one a line)" },
 };
 
 static int do_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "--options")) {
+		/* what the man page and the shell completion are tested against */
+		puts("--help -h\n--version -V");
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			puts(cmds[i].name);
+		puts("version --json\nhelp --options");
+		args_options_print(stdout);
+		return 0;
+	}
 	printf("Usage: bpfport COMMAND [OPTIONS]   ('bpfport COMMAND --help' for details)\n\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
@@ -127,7 +134,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return do_help(argc, argv);
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
-		return do_version(argc, argv);
+		return do_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
