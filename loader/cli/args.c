@@ -26,6 +26,8 @@ static const char run_usage[] =
 "  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
 "      --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
 "  -f, --format FMT      json|text (default: json)\n"
+"      --ready-file PATH written once every probe is attached (the pid, the\n"
+"                        running line), removed at exit: 'bpfport ready PATH'\n"
 "  -v, --verbose         libbpf and loader debug messages on stderr\n"
 "  -h, --help\n"
 "\n"
@@ -158,7 +160,7 @@ static int no_operands(int argc, char **argv, const char *cmd, char *err,
 }
 
 enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE,
-       OPT_KHEADERS, OPT_CACHE_DIR, OPT_OUTPUT };
+       OPT_KHEADERS, OPT_CACHE_DIR, OPT_OUTPUT, OPT_READY_FILE };
 
 #define BTF_LONG_OPTIONS						\
 	{ "btf", required_argument, NULL, OPT_BTF },			\
@@ -199,6 +201,7 @@ static const struct option run_lo[] = {
 	/* long only: -o names an output file (compile, btf extract) */
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "format", required_argument, NULL, 'f' },
+	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	BTF_LONG_OPTIONS,
@@ -323,6 +326,9 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 				snprintf(err, len, "bad --format '%s': use json or text", optarg);
 				return ARGS_ERROR;
 			}
+			break;
+		case OPT_READY_FILE:
+			a->ready_file = optarg;
 			break;
 		case 'v':
 			a->verbose = true;

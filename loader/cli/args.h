@@ -29,6 +29,7 @@ struct run_args {
 	enum bpfport_output output;
 	enum bpfport_format format;
 	double duration;		/* seconds, < 0: until a signal */
+	const char *ready_file;		/* --ready-file PATH: NULL, none */
 	bool verbose;
 };
 

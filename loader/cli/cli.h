@@ -50,5 +50,6 @@ int do_fleet(int argc, char **argv);
 int do_btf(int argc, char **argv);
 int do_compile(int argc, char **argv);
 int do_cache(int argc, char **argv);
+int do_ready(int argc, char **argv);
 
 #endif

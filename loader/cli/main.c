@@ -97,6 +97,7 @@ static const struct cmd {
 	{ "btf", do_btf, "embedded BTF: list, extract" },
 	{ "compile", do_compile, "compile the probes against kernel headers (runtime mode)" },
 	{ "cache", do_cache, "the runtime mode's object cache: list, clear" },
+	{ "ready", do_ready, "is the agent of run --ready-file FILE attached" },
 	{ "version", do_version, "version and build features" },
 	{ "help", do_help, "this text (--options: every command and option, one a line)" },
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpfport/bpfport.h>
 
@@ -33,6 +34,29 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/* --ready-file: the pid and the running line, written whole (a reader
+ * never sees half of it) */
+static int ready_write(const char *path, const char *summary)
+{
+	char tmp[4096];
+	FILE *f;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\nrunning %s\n", (int)getpid(), summary);
+	if (fclose(f))
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -49,6 +73,7 @@ int do_run(int argc, char **argv)
 	struct run_ctx rc;
 	char err[256], summary[1024];
 	double deadline;
+	bool ready = false;
 	int ret = 1, n;
 
 	switch (run_args_parse(argc, argv, &a, err, sizeof(err))) {
@@ -69,6 +94,11 @@ int do_run(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a previous agent's, left by a SIGKILL: ready only once attached */
+	if (a.ready_file && unlink(a.ready_file) && errno != ENOENT) {
+		cli_error("--ready-file %s: %s", a.ready_file, strerror(errno));
+		return 1;
+	}
 
 	BPFPORT_OPTS(opts, .probes = a.probes, .mode = a.mode,
 		     .output = a.output, .on_event = on_event, .ctx = &rc,
@@ -89,6 +119,14 @@ int do_run(int argc, char **argv)
 	}
 	bpfport__summary(bp, summary, sizeof(summary), false);
 	fprintf(stderr, "bpfport: running %s\n", summary);
+	if (a.ready_file) {
+		n = ready_write(a.ready_file, summary);
+		if (n) {
+			cli_error("--ready-file %s: %s", a.ready_file, strerror(-n));
+			goto cleanup;
+		}
+		ready = true;
+	}
 
 	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
 	while (!stop) {
@@ -114,6 +152,8 @@ int do_run(int argc, char **argv)
 	fflush(stdout);
 	ret = 0;
 cleanup:
+	if (ready)
+		unlink(a.ready_file);
 	bpfport__summary(bp, summary, sizeof(summary), true);
 	fprintf(stderr, "bpfport: %s %s\n", ret ? "failed" : "done", summary);
 	bpfport__destroy(bp);
