@@ -23,7 +23,9 @@ struct bpfport_ev_hdr {
 /* Config shared with user space through the "cfg" array map: no global
  * variables, since kernels before 5.2 have no global data. */
 struct bpfport_cfg {
-	__u32 self_tgid;	/* events caused by the agent itself are dropped */
+	__u32 self_tgid;	/* events caused by the agent itself are dropped:
+				 * its tgid in the initial pid namespace, as
+				 * bpf_get_current_pid_tgid() gives it; 0: none */
 	__u32 flags;
 };
 

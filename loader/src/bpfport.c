@@ -184,6 +184,8 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 	err = create_shared_maps(bp);
 	if (err)
 		goto fail;
+	if (!bp->dry_run)
+		bp->self_tgid = self_tgid();
 	if (chain_run(bp, opts))
 		goto no_mode;
 

@@ -79,6 +79,11 @@ int ensure_bpffs(bool *mounted_now);
 bool fs_is(const char *path, unsigned long magic);
 const char *tracefs_path(void);	/* NULL when not mounted */
 
+/* This process's tgid as the kernel (the initial pid namespace) sees it,
+ * for the probes' self-filter; 0 (a warning says why) when it cannot be
+ * had. selfpid.c */
+uint32_t self_tgid(void);
+
 /* ---- options (opts.c) ---- */
 /* Checks the caller's opts (libbpf's OPTS_VALID rules, enums in range) and
  * copies them into *out completed: every setting with an environment

@@ -343,7 +343,7 @@ static int probe_open(struct bpfport *bp, size_t i)
 
 	map = bpf_object__find_map_by_name(obj, "cfg");
 	if (map) {
-		struct bpfport_cfg c = { .self_tgid = getpid() };
+		struct bpfport_cfg c = { .self_tgid = bp->self_tgid };
 		__u32 zero = 0;
 
 		err = bpf_map__update_elem(map, &zero, sizeof(zero), &c,

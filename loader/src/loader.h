@@ -15,6 +15,7 @@
 struct bpfport {
 	uint32_t mask;
 	bool dry_run;
+	uint32_t self_tgid;		/* the probes drop its events; 0: none */
 	bpfport_event_fn on_event;
 	void *ctx;
 
