@@ -1,5 +1,5 @@
 # The release tarball, bpfport-<version>-<arch>-linux.tar.gz (README.md,
-# "Install a release"): what `cmake --install` puts in a prefix, stripped,
+# "Install and deploy"): what `cmake --install` puts in a prefix, stripped,
 # with a SHA256SUMS, under one top directory; and a .sha256 beside it.
 #
 # Included by CMakeLists.txt once every installed target exists: it names
