@@ -35,6 +35,35 @@ class Facts:
     """
     hostile = None
 
+    @classmethod
+    def from_manifest(cls, m):
+        """The facts of a shell workload that recorded them as KEY=VALUE
+        (tests/kernels/release-guest/workload, the bullseye test's): its
+        exec, killed and hostile children and its open; TCP, open_flags and
+        open_fd if it recorded them."""
+        check(m["exec_rc"] == "7" and m["killed_rc"] == "137" and m["hostile_rc"] == "3",
+              "workload: exit statuses exec/killed/hostile %s/%s/%s, expected 7/137/3"
+              % (m["exec_rc"], m["killed_rc"], m["hostile_rc"]))
+        f = cls()
+        f.parent, f.uid = int(m["parent"]), int(m["uid"])
+        f.exec_pid, f.exec_path = int(m["exec_pid"]), m["exec_path"]
+        f.exec_comm = os.path.basename(f.exec_path)
+        f.killed_pid = int(m["killed_pid"])
+        hpath = bytes.fromhex(m["hostile_path_hex"])
+        f.hostile = (int(m["hostile_pid"]), hpath.decode("utf-8", "replace"),
+                     os.path.basename(hpath).decode("utf-8", "replace"))
+        f.open_pid = f.open_tid = int(m["open_pid"])
+        f.open_path = m["open_path"]
+        if "open_flags" in m:
+            f.open_flags, f.open_fd = int(m["open_flags"], 8), int(m["open_fd"])
+        f.tcp = {}
+        for family in ("inet", "inet6"):
+            if "tcp_" + family in m:
+                f.tcp[family] = tuple(int(x) for x in m["tcp_" + family].split(","))
+        if f.tcp:
+            f.tcp_sent, f.tcp_reply = int(m["tcp_sent"]), int(m["tcp_reply"])
+        return f
+
 
 def check_exec(f, evs):
     mine = [e for e in evs if e["type"] in ("exec", "fork", "exit")

@@ -186,20 +186,8 @@ def read_manifest(out):
 
 def workload_facts(m):
     """The probe_checks.Facts of the driver's workload, from its manifest."""
-    check(m["exec_rc"] == "7" and m["killed_rc"] == str(128 + signal.SIGKILL)
-          and m["hostile_rc"] == "3",
-          "workload: exit statuses exec/killed/hostile %s/%s/%s, expected 7/137/3"
-          % (m["exec_rc"], m["killed_rc"], m["hostile_rc"]))
-    f = Facts()
-    f.parent, f.uid = int(m["parent"]), int(m["uid"])
-    f.exec_pid, f.exec_path = int(m["exec_pid"]), m["exec_path"]
-    f.exec_comm = os.path.basename(f.exec_path)
-    f.killed_pid = int(m["killed_pid"])
-    hpath = bytes.fromhex(m["hostile_path_hex"])
-    f.hostile = (int(m["hostile_pid"]), hpath.decode("utf-8", "replace"),
-                 os.path.basename(hpath).decode("utf-8", "replace"))
-    f.open_pid = f.open_tid = int(m["open_pid"])
-    f.open_path, f.open_flags, f.open_fd = m["open_path"], OPEN_FLAGS, OPEN_FD
+    f = Facts.from_manifest(m)
+    f.open_flags, f.open_fd = OPEN_FLAGS, OPEN_FD
     return f
 
 

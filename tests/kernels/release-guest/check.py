@@ -44,24 +44,7 @@ def read_manifest(path, mode):
 
 def workload_facts(m):
     """The probe_checks.Facts of the workload, from its manifest."""
-    f = Facts()
-    f.parent, f.uid = int(m["parent"]), int(m["uid"])
-    check(m["exec_rc"] == "7" and m["killed_rc"] == str(128 + 9) and m["hostile_rc"] == "3",
-          "workload: exit statuses exec/killed/hostile %s/%s/%s, expected 7/137/3"
-          % (m["exec_rc"], m["killed_rc"], m["hostile_rc"]))
-    f.exec_pid, f.exec_path = int(m["exec_pid"]), m["exec_path"]
-    f.exec_comm = os.path.basename(f.exec_path)
-    f.killed_pid = int(m["killed_pid"])
-    hpath = bytes.fromhex(m["hostile_path_hex"])
-    f.hostile = (int(m["hostile_pid"]), hpath.decode("utf-8", "replace"),
-                 os.path.basename(hpath).decode("utf-8", "replace"))
-    f.open_pid = f.open_tid = int(m["open_pid"])
-    f.open_path, f.open_flags, f.open_fd = m["open_path"], int(m["open_flags"], 8), int(m["open_fd"])
-    f.tcp_sent, f.tcp_reply = int(m["tcp_sent"]), int(m["tcp_reply"])
-    f.tcp = {}
-    for family in ("inet", "inet6"):
-        if "tcp_" + family in m:
-            f.tcp[family] = tuple(int(x) for x in m["tcp_" + family].split(","))
+    f = Facts.from_manifest(m)
     check("inet" in f.tcp, "workload: no inet TCP exchange")
     return f
 
