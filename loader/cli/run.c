@@ -118,7 +118,7 @@ int do_run(int argc, char **argv)
 		goto cleanup;
 	}
 	bpfport__summary(bp, summary, sizeof(summary), false);
-	fprintf(stderr, "bpfport: running %s\n", summary);
+	/* the file first: whoever sees the running line finds it */
 	if (a.ready_file) {
 		n = ready_write(a.ready_file, summary);
 		if (n) {
@@ -127,6 +127,7 @@ int do_run(int argc, char **argv)
 		}
 		ready = true;
 	}
+	fprintf(stderr, "bpfport: running %s\n", summary);
 
 	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
 	while (!stop) {
