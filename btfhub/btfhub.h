@@ -30,16 +30,15 @@ extern "C" {
  * Reads the kernel BTF at @path: a raw .btf or a btfhub tarball (xz
  * compressed, or plain, ustar/GNU tar holding exactly one regular file
  * named *.btf). The format is told by magic, never by name. The BTF is
- * checked (magic 0xEB9F in this host's byte order, version 1, header and
- * section lengths within the data, accepted by libbpf btf__new()).
+ * validated by btfhub_btf_validate().
  *
  * On success *data (malloc'ed, caller frees) and *size hold the raw BTF.
  * On failure *data is NULL and *size 0. Errors:
  *  -ENOENT      no such file
  *  -ENOEXEC     not BTF (wrong magic, empty file, foreign byte order,
  *               unknown BTF version, a payload that is not BTF)
- *  -EBADMSG     corrupt or truncated (xz stream, tar headers, BTF lengths,
- *               or libbpf rejects the BTF)
+ *  -EBADMSG     corrupt or truncated (xz stream, tar headers, or a BTF
+ *               that btfhub_btf_validate() refuses)
  *  -EPERM       unsafe archive entry: symlink, hard link, device, an
  *               absolute name or one with a ".." component
  *  -ENODATA     archive without a .btf entry;  -ENOTUNIQ  several
@@ -55,6 +54,24 @@ int btfhub_read_file(const char *path, void **data, size_t *size,
 /* As btfhub_read_file(), from memory. @name only labels messages. */
 int btfhub_read_mem(const void *buf, size_t len, const char *name,
 		    void **data, size_t *size, char *err, size_t errlen);
+
+/*
+ * Validates the raw BTF in @data, as the kernel defines it, before libbpf
+ * sees it (libbpf 1.1 trusts type ids and string offsets, and crashes on
+ * bad ones): magic 0xEB9F in this host's byte order, version 1; header and
+ * sections within the data, types before strings; the string section
+ * starts and ends with a NUL; every type of a known kind and within the
+ * type section; every name offset within the strings; every type id any
+ * type refers to (targets of pointers, typedefs, modifiers, tags and
+ * functions, array element and index types, members, return and parameter
+ * types, variables, a section's variables) at most the number of types;
+ * no type containing itself other than through a pointer. @name labels
+ * the message, which names the type and the reference at fault.
+ * Errors: -ENOEXEC (not BTF: empty, wrong magic, foreign byte order,
+ * unknown version), -EBADMSG (corrupt, truncated or crafted), -ENOMEM.
+ */
+int btfhub_btf_validate(const void *data, size_t size, const char *name,
+			char *err, size_t errlen);
 
 /*
  * The lookup key: os-release ID and VERSION_ID, btfhub's arch name and
@@ -120,8 +137,8 @@ int btfhub_embedded_count(void);
  * its BTF. Either output may be NULL. -ERANGE past the end. */
 int btfhub_embedded_entry(size_t i, const char **key, size_t *size);
 
-/* Decompresses entry @i into *data (malloc'ed) and checks its CRC-32:
- * -EBADMSG when it does not match. */
+/* Decompresses entry @i into *data (malloc'ed), checks its CRC-32 and
+ * validates it (btfhub_btf_validate()): -EBADMSG when either fails. */
 int btfhub_embedded_get(size_t i, void **data, size_t *size,
 			char *err, size_t errlen);
 

@@ -134,9 +134,10 @@ static int arc_extract(const struct arc *a, const struct arc_rec *r, void **data
 {
 	unsigned char chunk[16384];
 	unsigned char *out;
+	char name[4200];
 	uint64_t pos = 0, end = (uint64_t)r->data_off + r->data_size;
 	z_stream z = { 0 };
-	int zr = Z_OK;
+	int zr = Z_OK, ret;
 
 	out = malloc(r->data_size ? r->data_size : 1);
 	if (!out)
@@ -174,6 +175,12 @@ static int arc_extract(const struct arc *a, const struct arc_rec *r, void **data
 	if (crc32(0, out, r->data_size) != r->crc) {
 		free(out);
 		return fail(-EBADMSG, "embedded %s: CRC-32 mismatch: rebuild bpfport", r->key);
+	}
+	snprintf(name, sizeof(name), "embedded %s", r->key);
+	ret = btfhub_btf_validate(out, r->data_size, name, err, errlen);
+	if (ret) {
+		free(out);
+		return ret;
 	}
 	*data = out;
 	return 0;

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/btf.h>
-
 #include "btfhub_internal.h"
 #include "util/fsio.h"
 #include "util/tar.h"
@@ -21,49 +19,6 @@
 #define XZ_MEMLIMIT	(128u << 20)
 /* a tarball is its entry plus headers and padding */
 #define TAR_MAX		(BTFHUB_MAX_SIZE + (1u << 20))
-
-/* ---- BTF ---- */
-
-static int btf_check(const unsigned char *d, size_t n, const char *name,
-		     char *err, size_t errlen)
-{
-	struct btf_header h;
-	struct btf *btf;
-
-	if (n == 0)
-		return fail(-ENOEXEC, "%s: empty (0 bytes), not BTF: use the kernel's "
-			    "vmlinux BTF or its btfhub .btf.tar.xz", name);
-	if (n < sizeof(h))
-		return fail(-ENOEXEC, "%s: %zu bytes, too short for BTF: use the "
-			    "kernel's vmlinux BTF", name, n);
-	memcpy(&h, d, sizeof(h));
-	if (h.magic == __builtin_bswap16(BTF_MAGIC))
-		return fail(-ENOEXEC, "%s: BTF of the other byte order (a kernel of "
-			    "another architecture): use the BTF of this host's arch", name);
-	if (h.magic != BTF_MAGIC)
-		return fail(-ENOEXEC, "%s: not BTF (starts %02x %02x, BTF starts 9f eb): "
-			    "use a .btf or .btf.tar.xz from btfhub-archive", name, d[0], d[1]);
-	if (h.version != BTF_VERSION)
-		return fail(-ENOEXEC, "%s: BTF version %u, only %u is known: use a "
-			    "BTF made by pahole/bpftool", name, h.version, BTF_VERSION);
-	if (h.hdr_len < sizeof(h) || h.hdr_len > n)
-		return fail(-EBADMSG, "%s: BTF header length %u does not fit the %zu-byte "
-			    "file: corrupt or truncated, fetch it again", name, h.hdr_len, n);
-	if ((uint64_t)h.hdr_len + h.type_off + h.type_len > n ||
-	    (uint64_t)h.hdr_len + h.str_off + h.str_len > n)
-		return fail(-EBADMSG, "%s: BTF sections (types %u+%u, strings %u+%u bytes) "
-			    "end past the %zu-byte file: truncated or corrupt, fetch it again",
-			    name, h.type_off, h.type_len, h.str_off, h.str_len, n);
-	btf = btf__new(d, (uint32_t)n);
-	if (!btf) {
-		int e = errno;
-
-		return fail(-EBADMSG, "%s: libbpf rejects this BTF (%s): corrupt, fetch "
-			    "it again", name, strerror(e));
-	}
-	btf__free(btf);
-	return 0;
-}
 
 /* The fix to add to a message of util/ (xz.c, tar.c), which name only
  * the cause. */
@@ -150,7 +105,7 @@ static int read_owned(unsigned char *buf, size_t n, const char *name,
 		memmove(buf, buf + b.off, b.len);
 		n = b.len;
 	}
-	ret = btf_check(buf, n, name, err, errlen);
+	ret = btfhub_btf_validate(buf, n, name, err, errlen);
 	if (ret)
 		goto out;
 	*data = realloc(buf, n);	/* only shrinks */

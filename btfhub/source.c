@@ -6,9 +6,11 @@
  * yields a BTF that libbpf can open by path, or says why not.
  *
  * External BTF is read into memory (raw or btfhub .btf.tar.xz, decompressed
- * in process), checked (libbpf parses it; wrong-arch BTF is refused), and
- * handed to libbpf as /proc/self/fd/N of a memfd: nothing is written to
- * disk, so nothing is left behind, whatever happens.
+ * in process), validated (btfhub_btf_validate(), before libbpf sees any of
+ * it; wrong-arch BTF is refused), and handed to libbpf as /proc/self/fd/N
+ * of a memfd: nothing is written to disk, so nothing is left behind,
+ * whatever happens. Native BTF is validated the same way, and libbpf then
+ * reads it by path.
  */
 #define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
@@ -122,6 +124,22 @@ static int blob_to_src(void *data, size_t size, bool any_arch,
 	return 0;
 }
 
+int btf_native_check(const char *path, char *detail, size_t dlen)
+{
+	void *data;
+	size_t size;
+	int ret;
+
+	if (access(path, F_OK)) {
+		snprintf(detail, dlen, "%s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	/* libbpf reads it again by path: the same checks as any BTF first */
+	ret = btfhub_read_file(path, &data, &size, detail, dlen);
+	free(data);
+	return ret;
+}
+
 static int file_src(const char *path, bool any_arch, struct btf_src *s,
 		    const char **reason, char *detail, size_t dlen)
 {
@@ -179,9 +197,9 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 				 bp_setting_name(BP_SET_HIDE_NATIVE_BTF, false));
 			return -ENOENT;
 		}
-		ret = btf_file_check(p, detail, dlen);
+		ret = btf_native_check(p, detail, dlen);
 		if (ret) {
-			*reason = ret == -EINVAL ? R_BTF_CORRUPT : R_NO_NATIVE_BTF;
+			*reason = ret == -ENOENT ? R_NO_NATIVE_BTF : R_BTF_CORRUPT;
 			return ret;
 		}
 		snprintf(s->path, sizeof(s->path), "%s", p);

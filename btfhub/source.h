@@ -40,6 +40,10 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 		    struct btf_src *s, const char **reason, char *detail,
 		    size_t dlen);
 void btf_src_release(struct btf_src *s);
+/* The native BTF at @path (native_btf_path()): 0 when usable; -ENOENT when
+ * absent (a kernel without BTF); else it is bad, as btfhub_read_file()
+ * says. @detail gets the reason. */
+int btf_native_check(const char *path, char *detail, size_t dlen);
 const char *btf_arch_guess(const struct btf *btf);
 bool native_btf_hidden(void);
 

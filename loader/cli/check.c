@@ -136,7 +136,7 @@ static void gather(struct report *r, const struct check_args *a)
 			!kconfig_read(r->kconfig_path, r->kconfig, KCONFIG_CNT);
 
 	r->btf_path = native_btf_path();
-	err = btf_file_check(r->btf_path, r->btf_err, sizeof(r->btf_err));
+	err = btf_native_check(r->btf_path, r->btf_err, sizeof(r->btf_err));
 	r->btf_present = err != -ENOENT;
 	r->btf_valid = !err;
 

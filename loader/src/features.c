@@ -2,19 +2,15 @@
 /* Kernel feature probes, a table in the manner of libbpf's features.c:
  * each answers yes / no / error, once. */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/btf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "internal.h"
-#include "util/fsio.h"
 
 static int probe_bpf_syscall(void)
 {
@@ -105,39 +101,6 @@ bool native_btf_hidden(void)
 	const char *p = getenv("BPFPORT_HIDE_NATIVE_BTF");
 
 	return p && *p && strcmp(p, "0");
-}
-
-int btf_file_check(const char *path, char *buf, size_t len)
-{
-	struct btf_header h;
-	struct stat st;
-	int n, fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		snprintf(buf, len, "%s: %s", path, strerror(err));
-		return -err;
-	}
-	n = fsio_read_full(fd, &h, sizeof(h));
-	if (fstat(fd, &st))
-		st.st_size = 0;
-	close(fd);
-	if (n || h.magic != BTF_MAGIC) {
-		snprintf(buf, len, "%s: not a BTF file (bad magic or too short)",
-			 path);
-		return -EINVAL;
-	}
-	/* sysfs files report size 4096 whatever their content: skip then */
-	if (st.st_size > 4096 &&
-	    (uint64_t)h.hdr_len + h.str_off + h.str_len > (uint64_t)st.st_size) {
-		snprintf(buf, len, "%s: truncated BTF (%llu bytes, header says %llu)",
-			 path, (unsigned long long)st.st_size,
-			 (unsigned long long)h.hdr_len + h.str_off + h.str_len);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static bool ksym_exists(const char *sym)

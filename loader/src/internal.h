@@ -149,9 +149,6 @@ const char *feature_name(enum feature f);
 /* Path of the native BTF the loader uses (BPFPORT_NATIVE_BTF overrides,
  * for tests and fault injection). */
 const char *native_btf_path(void);
-/* Cheap header check of a raw BTF file: 0, -ENOENT, or -EINVAL (corrupt)
- * with the reason in buf. */
-int btf_file_check(const char *path, char *buf, size_t len);
 /* Can a program of this section attach here? reason set when not. */
 bool section_attachable(const char *sec, const char **reason, char *detail,
 			size_t dlen);

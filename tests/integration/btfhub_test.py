@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """External BTF (core-btfhub): the preflight against BTF fixtures built
 here, the fleet table over the shared btfhub-archive (offsets libbpf
-resolves must match PROVENANCE.md), and bad BTF input: each a clear error
-and a fallback, never a crash.
+resolves must match PROVENANCE.md), and bad or crafted BTF input: each a
+clear error and a fallback, never a crash.
 
-  btfhub_test.py --bpfport PATH --fixtures BUILD/btf-fixtures
-                 --bad-fixtures tests/fixtures/btfhub [--shared-archive DIR]
+  btfhub_test.py --bpfport PATH --group G --fixtures BUILD/btf-fixtures
+                 --bad-fixtures tests/fixtures/btfhub --crafter BUILD/tests/test_btfhub
+                 [--shared-archive DIR]
 """
 import argparse
 import csv
@@ -126,6 +127,93 @@ def test_bad_input(args):
     check(not left, "temp BTF files left in /tmp: %s" % sorted(left))
 
 
+def tarxz(raw, out):
+    """A btfhub-style tarball holding @raw as its one .btf entry."""
+    import tarfile
+    with tarfile.open(out, "w:xz", preset=1) as t:
+        t.add(raw, arcname=os.path.basename(raw))
+    return out
+
+
+def no_crash(p, what):
+    check(p.returncode >= 0, "%s: killed by signal %d: %r" % (what, -p.returncode, p.stderr[-500:]))
+
+
+def test_crafted(args):
+    """Crafted BTF (test_btfhub write-crafted: a type id past the last type
+    for each kind of reference, string offsets past the strings, bad
+    lengths, types containing themselves) is refused before libbpf sees
+    it, whatever the entry point: check --btf, run --btf, $BPFPORT_BTF, the
+    archive chain, fleet. Each a one-line error naming the file and the
+    fault, then the next source; never a crash (libbpf 1.1 segfaults on a
+    member of type 9999, loops forever on a typedef of itself)."""
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="bpfport-test-crafted-") as tmp:
+        subprocess.run([args.crafter, "write-crafted", tmp], check=True)
+        with open(os.path.join(tmp, "crafted.tsv")) as f:
+            cases = [l.rstrip("\n").split("\t", 1) for l in f]
+        check(len(cases) >= 30, "crafted cases: %d" % len(cases))
+        fleet = os.path.join(tmp, "fleet")
+        hidden = dict(os.environ, BPFPORT_HIDE_NATIVE_BTF="1")
+        for name, msg in cases:
+            raw = os.path.join(tmp, name + ".btf")
+            txz = tarxz(raw, os.path.join(tmp, name + ".btf.tar.xz"))
+            # check --btf: the preflight reads it first
+            p = bp(args, "check", "--json", "--btf", raw)
+            no_crash(p, "%s: check --btf" % name)
+            doc = json.loads(p.stdout)
+            check(p.returncode == 1 and list(doc) == ["error"]
+                  and (raw + ": invalid BTF: ") in doc["error"] and msg in doc["error"],
+                  "%s: check --btf exit %d, %r (want %r)" % (name, p.returncode, p.stdout[:400], msg))
+            errs = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
+            check(len(errs) == 1 and msg in errs[0], "%s: one error line: %r" % (name, p.stderr))
+            # run --btf (the tarball) and $BPFPORT_BTF (raw): both skipped, native runs
+            p = bp(args, "run", "--duration", "0", "--probes", "exec", "--btf", txz,
+                   env=dict(os.environ, BPFPORT_BTF=raw))
+            no_crash(p, "%s: run" % name)
+            s = harness.summary_of(p.stderr.splitlines())
+            check(p.returncode == 0 and s.get("mode") == "core" and s.get("reason") == "native-btf"
+                  and {"core-btfhub/file:btf-corrupt", "core-btfhub/env:btf-corrupt"}
+                  <= set(harness.skipped(s)), "%s: run: %d %s" % (name, p.returncode, s))
+            # the archive chain, and each step's detail as check reports it
+            arc = os.path.join(tmp, "archive-" + name)
+            rel = harness.archive_from_btf(arc, raw)
+            p = bp(args, "check", "--json", "--btf-archive", arc, env=dict(hidden, BPFPORT_BTF=raw))
+            no_crash(p, "%s: check, env and archive" % name)
+            modes = {m["source"]: m for m in json.loads(p.stdout)["modes"]}
+            for src, path in (("env", raw), ("archive", os.path.join(arc, rel))):
+                m = modes.get(src, {})
+                check(m.get("reason") == "btf-corrupt" and path in m.get("detail", "")
+                      and msg in m.get("detail", ""), "%s: check, %s: %s" % (name, src, m))
+            err, _ = harness.run_failing(args.bpfport, ["--duration", "0", "--mode", "core-btfhub",
+                                                        "--btf-archive", arc], env=hidden,
+                                         what="%s: run over the archive" % name)
+            check("core-btfhub/archive: btf-corrupt" in err and msg in err,
+                  "%s: run over the archive: %r" % (name, err))
+            os.makedirs(os.path.join(fleet, "crafted", "1", "x86_64"), exist_ok=True)
+            shutil.copy(txz, os.path.join(fleet, "crafted", "1", "x86_64"))
+        # fleet: each crafted kernel an error row; a good one beside them is checked
+        os.makedirs(os.path.join(fleet, "fixture", "1", "x86_64"))
+        shutil.copy(os.path.join(args.fixtures, "task_alt.btf"),
+                    os.path.join(fleet, "fixture", "1", "x86_64", "5.4.0-alt.btf"))
+        p = bp(args, "fleet", "--json", "--probes", "exec", fleet)
+        no_crash(p, "fleet --json")
+        kernels = {k["kernel"]: k for k in json.loads(p.stdout)["kernels"]}
+        check(p.returncode == 1 and len(kernels) == len(cases) + 1, "fleet: %d, %s" % (p.returncode, sorted(kernels)))
+        check(kernels["fixture/1/x86_64/5.4.0-alt.btf"]["probes"]["exec"]["verdict"] == "ok",
+              "fleet: the good kernel %s" % kernels["fixture/1/x86_64/5.4.0-alt.btf"])
+        for name, msg in cases:
+            k = kernels.get("crafted/1/x86_64/%s.btf" % name, {})
+            check(": invalid BTF: " in k.get("error", "") and msg in k.get("error", ""),
+                  "fleet: %s: %s" % (name, k))
+        p = bp(args, "fleet", "--probes", "exec", fleet)
+        no_crash(p, "fleet")
+        rows = [l for l in p.stdout.splitlines() if l.startswith("crafted/")]
+        check(p.returncode == 1 and len(rows) == len(cases) and all("error: " in r and "invalid BTF" in r for r in rows),
+              "fleet text: %d %r" % (p.returncode, p.stdout[-600:]))
+
+
 def test_auto_fallback(args):
     """auto on a host whose native BTF is hidden: core is skipped with its
     reason, the embedded archive has no entry for this host, the archive
@@ -211,11 +299,13 @@ def main():
     ap.add_argument("--shared-archive")
     ap.add_argument("--os-release-fixtures", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-    ap.add_argument("--group", choices=["fixtures", "bad-input", "fleet", "auto"], required=True)
+    ap.add_argument("--crafter", help="test_btfhub, which writes the crafted BTFs")
+    ap.add_argument("--group", choices=["fixtures", "bad-input", "crafted", "fleet", "auto"],
+                    required=True)
     args = ap.parse_args()
     harness.require_root_bpf("core")
-    fn = {"fixtures": test_fixtures, "bad-input": test_bad_input, "fleet": test_fleet,
-          "auto": test_auto_fallback}[args.group]
+    fn = {"fixtures": test_fixtures, "bad-input": test_bad_input, "crafted": test_crafted,
+          "fleet": test_fleet, "auto": test_auto_fallback}[args.group]
     harness.run_main(lambda: fn(args))
 
 

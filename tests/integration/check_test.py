@@ -133,8 +133,8 @@ def main():
                 f.write(src.read(200000))
             for path, reason, words in (
                     (os.path.join(tmp, "absent"), "no-native-btf", "No such file"),
-                    (corrupt, "btf-corrupt", "not a BTF file"),
-                    (truncated, "btf-corrupt", "truncated BTF")):
+                    (corrupt, "btf-corrupt", "random.btf: not BTF"),
+                    (truncated, "btf-corrupt", "truncated.btf: BTF sections")):
                 env = dict(os.environ, BPFPORT_NATIVE_BTF=path)
                 rc, d = run_check(args.bpfport, env=env)
                 errs = validate(d, schema)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tests of the btfhub data layer: test_btfhub read|lookup|embedded.
+ * Tests of the btfhub data layer: test_btfhub read|validate|lookup|embedded;
+ * test_btfhub write-crafted DIR writes the crafted BTFs of group validate
+ * for the CLI tests.
  * Env: BPFPORT_FIXTURES (tests/fixtures), BPFPORT_BTFHUB_ARCHIVE (the
  * shared btfhub-archive sample with KERNELS.txt). A group that needs the
  * archive exits 77 ("SKIP: reason") without it, or fails under CI.
@@ -8,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +256,282 @@ static int test_read(void)
 		}
 		free(data);
 	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ validate */
+
+/* A BTF assembled in memory as pahole lays it out: header, types, strings. */
+struct bb {
+	unsigned char types[1024];
+	uint32_t tlen;
+	char strs[256];
+	uint32_t slen;
+	uint32_t nr;
+	uint32_t at[32];	/* at[id]: where type id starts in types */
+};
+
+static void bb_u32(struct bb *b, uint32_t v)
+{
+	memcpy(b->types + b->tlen, &v, sizeof(v));
+	b->tlen += sizeof(v);
+}
+
+static uint32_t bb_str(struct bb *b, const char *str)
+{
+	uint32_t off = b->slen;
+
+	memcpy(b->strs + off, str, strlen(str) + 1);
+	b->slen += strlen(str) + 1;
+	return off;
+}
+
+/* Starts type nr + 1 (struct btf_type); the caller appends what follows. */
+static void bb_type(struct bb *b, const char *name, unsigned int kind,
+		    unsigned int vlen, uint32_t size_or_type)
+{
+	b->at[++b->nr] = b->tlen;
+	bb_u32(b, name ? bb_str(b, name) : 0);
+	bb_u32(b, kind << 24 | vlen);
+	bb_u32(b, size_or_type);
+}
+
+/* Every kind, each that can refer to another type doing so; 19 types. */
+static void bb_base(struct bb *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->slen = 1;					/* "" */
+	bb_type(b, "int", BTF_KIND_INT, 0, 4);		/* [1] */
+	bb_u32(b, BTF_INT_SIGNED << 24 | 32);
+	bb_type(b, "task_struct", BTF_KIND_STRUCT, 2, 16);	/* [2] */
+	bb_u32(b, bb_str(b, "tgid"));
+	bb_u32(b, 1);
+	bb_u32(b, 0);
+	bb_u32(b, bb_str(b, "real_parent"));
+	bb_u32(b, 3);
+	bb_u32(b, 64);
+	bb_type(b, NULL, BTF_KIND_PTR, 0, 2);		/* [3] back to [2]: fine */
+	bb_type(b, "pid_t", BTF_KIND_TYPEDEF, 0, 1);	/* [4] */
+	bb_type(b, NULL, BTF_KIND_CONST, 0, 4);		/* [5] */
+	bb_type(b, NULL, BTF_KIND_VOLATILE, 0, 5);	/* [6] */
+	bb_type(b, NULL, BTF_KIND_RESTRICT, 0, 3);	/* [7] */
+	bb_type(b, "user", BTF_KIND_TYPE_TAG, 0, 1);	/* [8] */
+	bb_type(b, NULL, BTF_KIND_ARRAY, 0, 0);		/* [9] int[16] */
+	bb_u32(b, 1);
+	bb_u32(b, 1);
+	bb_u32(b, 16);
+	bb_type(b, NULL, BTF_KIND_FUNC_PROTO, 3, 1);	/* [10] int (int a, ptr b, ...) */
+	bb_u32(b, bb_str(b, "a"));
+	bb_u32(b, 1);
+	bb_u32(b, bb_str(b, "b"));
+	bb_u32(b, 3);
+	bb_u32(b, 0);
+	bb_u32(b, 0);
+	bb_type(b, "f", BTF_KIND_FUNC, 0, 10);		/* [11] */
+	bb_type(b, "v", BTF_KIND_VAR, 0, 1);		/* [12] */
+	bb_u32(b, BTF_VAR_GLOBAL_ALLOCATED);
+	bb_type(b, ".data", BTF_KIND_DATASEC, 1, 4);	/* [13] */
+	bb_u32(b, 12);
+	bb_u32(b, 0);
+	bb_u32(b, 4);
+	bb_type(b, "tag", BTF_KIND_DECL_TAG, 0, 2);	/* [14] */
+	bb_u32(b, (uint32_t)-1);
+	bb_type(b, "e", BTF_KIND_ENUM, 1, 4);		/* [15] */
+	bb_u32(b, bb_str(b, "E0"));
+	bb_u32(b, 0);
+	bb_type(b, "e64", BTF_KIND_ENUM64, 1, 8);	/* [16] */
+	bb_u32(b, bb_str(b, "E1"));
+	bb_u32(b, 1);
+	bb_u32(b, 0);
+	bb_type(b, "fw", BTF_KIND_FWD, 0, 0);		/* [17] */
+	bb_type(b, "float", BTF_KIND_FLOAT, 0, 4);	/* [18] */
+	bb_type(b, "u", BTF_KIND_UNION, 1, 4);		/* [19] */
+	bb_u32(b, bb_str(b, "x"));
+	bb_u32(b, 6);
+	bb_u32(b, 0);
+}
+
+#define BB_HDR	((uint32_t)sizeof(struct btf_header))
+
+/* The raw BTF; returns its size. */
+static size_t bb_blob(const struct bb *b, unsigned char *out)
+{
+	struct btf_header h = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = BB_HDR,
+		.type_len = b->tlen, .str_off = b->tlen, .str_len = b->slen,
+	};
+
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + BB_HDR, b->types, b->tlen);
+	memcpy(out + BB_HDR + b->tlen, b->strs, b->slen);
+	return BB_HDR + b->tlen + b->slen;
+}
+
+/* The crafted BTFs: the base with one u32 changed, at byte @at of type
+ * @id (id 0: @at is one of the header's fields, or, past it, a byte of
+ * the string section counted from its end), and what the one-line error
+ * must say. */
+enum { BB_STR_FIRST = 1000, BB_STR_LAST };
+static const struct crafted {
+	const char *name;
+	uint32_t id, at, value;
+	const char *msg;
+} crafted[] = {
+	/* type ids, one per kind of reference; 20 is one past the last */
+	{ "ptr", 3, 8, 20, "type 3 (ptr) refers to type 20, beyond the 19 types" },
+	{ "typedef", 4, 8, 20, "type 4 (typedef) refers to type 20, beyond the 19 types" },
+	{ "const", 5, 8, 20, "type 5 (const) refers to type 20" },
+	{ "volatile", 6, 8, 20, "type 6 (volatile) refers to type 20" },
+	{ "restrict", 7, 8, 20, "type 7 (restrict) refers to type 20" },
+	{ "type-tag", 8, 8, 20, "type 8 (type_tag) refers to type 20" },
+	{ "array-elem", 9, 12, 20, "the element type of type 9 (array) refers to type 20" },
+	{ "array-index", 9, 16, 20, "the index type of type 9 (array) refers to type 20" },
+	{ "member", 2, 28, 9999, "member 1 of type 2 (struct) refers to type 9999, "
+				  "beyond the 19 types" },
+	{ "member-max", 2, 16, UINT32_MAX, "member 0 of type 2 (struct) refers to type "
+					   "4294967295" },
+	{ "union-member", 19, 16, 20, "member 0 of type 19 (union) refers to type 20" },
+	{ "func-proto-return", 10, 8, 20, "type 10 (func_proto) refers to type 20" },
+	{ "func-proto-param", 10, 24, 20, "parameter 1 of type 10 (func_proto) refers to "
+					  "type 20" },
+	{ "func", 11, 8, 20, "type 11 (func) refers to type 20" },
+	{ "var", 12, 8, 20, "type 12 (var) refers to type 20" },
+	{ "datasec-var", 13, 12, 20, "variable 0 of type 13 (datasec) refers to type 20" },
+	{ "decl-tag", 14, 8, 20, "type 14 (decl_tag) refers to type 20" },
+	/* string offsets; the section is 88 bytes */
+	{ "type-name", 2, 0, 88, "type 2: name offset 88 is beyond the 88-byte string "
+				 "section" },
+	{ "member-name", 2, 24, 1000, "member 1 of type 2: name offset 1000 is beyond" },
+	{ "enum-name", 15, 12, 88, "enumerator 0 of type 15: name offset 88" },
+	{ "enum64-name", 16, 12, 88, "enumerator 0 of type 16: name offset 88" },
+	{ "param-name", 10, 20, 88, "parameter 1 of type 10: name offset 88" },
+	/* types containing themselves */
+	{ "typedef-loop", 4, 8, 4, "type 4 (typedef) contains itself (through type 4)" },
+	{ "const-loop", 5, 8, 6, "type 5 (const) contains itself (through type 6)" },
+	{ "struct-loop", 2, 16, 2, "type 2 (struct) contains itself (through type 2)" },
+	{ "array-loop", 9, 12, 9, "type 9 (array) contains itself (through type 9)" },
+	/* lengths and kinds */
+	{ "unknown-kind", 18, 4, 20u << 24, "type 18 has unknown kind 20" },
+	{ "kind-0", 17, 4, 0, "type 17 has unknown kind 0" },
+	{ "vlen", 19, 4, BTF_KIND_UNION << 24 | 3, "type 19 (union with 3 entries) needs "
+						   "48 bytes, 24 are left" },
+	/* the header and the string section */
+	{ "types-cut", 0, offsetof(struct btf_header, type_len), 0, "type 19 is cut off: "
+								   "8 bytes left" },
+	{ "overlap", 0, offsetof(struct btf_header, str_off), 0, "the type section "
+								"(0+344 bytes) overlaps" },
+	{ "type-off", 0, offsetof(struct btf_header, type_off), 1, "the type section "
+								  "starts at 1" },
+	{ "str-first", 0, BB_STR_FIRST, 'x', "the string section (88 bytes) does not "
+					     "start and end with a NUL byte" },
+	{ "str-last", 0, BB_STR_LAST, 'x', "does not start and end with a NUL byte" },
+};
+
+/* crafted[i] into @out (room for 2048 bytes); returns its size. */
+static size_t crafted_blob(size_t i, unsigned char *out)
+{
+	const struct crafted *c = &crafted[i];
+	struct bb b;
+	size_t n;
+
+	bb_base(&b);
+	n = bb_blob(&b, out);
+	if (c->id) {
+		memcpy(out + BB_HDR + b.at[c->id] + c->at, &c->value, 4);
+	} else if (c->at == BB_STR_FIRST || c->at == BB_STR_LAST) {
+		out[c->at == BB_STR_FIRST ? BB_HDR + b.tlen : n - 1] = (unsigned char)c->value;
+	} else if (c->at == offsetof(struct btf_header, type_len)) {
+		uint32_t v = b.tlen - 16;	/* 8 bytes of the last type */
+
+		memcpy(out + c->at, &v, 4);
+	} else if (c->at == offsetof(struct btf_header, str_off)) {
+		uint32_t v = b.tlen - 4;	/* into the types */
+
+		memcpy(out + c->at, &v, 4);
+	} else {
+		uint32_t len = b.tlen - c->value;	/* the same end */
+
+		memcpy(out + c->at, &c->value, 4);
+		memcpy(out + offsetof(struct btf_header, type_len), &len, 4);
+	}
+	return n;
+}
+
+static void validate_crafted(void)
+{
+	unsigned char blob[2048];
+	void *data = NULL;
+	char err[512], name[64];
+	struct btf *btf;
+	struct bb b;
+	size_t n, i, size;
+
+	/* the base is valid, for libbpf too, with its edge cases (a pointer
+	 * back to its struct, the last type id, a variadic parameter) */
+	bb_base(&b);
+	CHECK(b.nr == 19 && b.slen == 88 && b.tlen == 344);
+	n = bb_blob(&b, blob);
+	CHECK(btfhub_btf_validate(blob, n, "base", err, sizeof(err)) == 0);
+	btf = btf__new(blob, n);
+	CHECK(btf && btf__type_cnt(btf) == 20);
+	btf__free(btf);
+	CHECK(btfhub_read_mem(blob, n, "base", &data, &size, err, sizeof(err)) == 0 &&
+	      size == n);
+	free(data);
+
+	for (i = 0; i < sizeof(crafted) / sizeof(*crafted); i++) {
+		const struct crafted *c = &crafted[i];
+
+		n = crafted_blob(i, blob);
+		snprintf(name, sizeof(name), "crafted-%s.btf", c->name);
+		err[0] = '\0';
+		CHECK_ERR(btfhub_btf_validate(blob, n, name, err, sizeof(err)), -EBADMSG,
+			  err, c->msg);
+		CHECK_HAS(err, name);
+		CHECK_HAS(err, ": invalid BTF: ");
+		/* the reader refuses it the same way, raw or in a tarball */
+		CHECK_ERR(btfhub_read_mem(blob, n, name, &data, &size, err, sizeof(err)),
+			  -EBADMSG, err, c->msg);
+		CHECK(data == NULL && size == 0);
+		/* which of these libbpf 1.1 would have taken (and maybe
+		 * crashed on later): for the record */
+		btf = btf__new(blob, n);
+		printf("%-18s libbpf btf__new: %s\n", c->name, btf ? "accepts" : "refuses");
+		btf__free(btf);
+	}
+	/* no message buffer is fine too */
+	n = crafted_blob(0, blob);
+	CHECK(btfhub_btf_validate(blob, n, NULL, NULL, 0) == -EBADMSG);
+	CHECK(btfhub_btf_validate(NULL, 0, NULL, NULL, 0) == -ENOEXEC);
+}
+
+/* Every crafted BTF written to @dir as <name>.btf, and crafted.tsv:
+ * "<name>\t<message>" a line, for the CLI tests (btfhub_test.py). */
+static int write_crafted(const char *dir)
+{
+	unsigned char blob[2048];
+	char path[4096];
+	FILE *f, *tsv;
+	size_t i, n;
+
+	snprintf(path, sizeof(path), "%s/crafted.tsv", dir);
+	tsv = fopen(path, "we");
+	if (!tsv)
+		return 1;
+	for (i = 0; i < sizeof(crafted) / sizeof(*crafted); i++) {
+		n = crafted_blob(i, blob);
+		snprintf(path, sizeof(path), "%s/%s.btf", dir, crafted[i].name);
+		f = fopen(path, "we");
+		if (!f || fwrite(blob, 1, n, f) != n || fclose(f))
+			return 1;
+		fprintf(tsv, "%s\t%s\n", crafted[i].name, crafted[i].msg);
+	}
+	return fclose(tsv) ? 1 : 0;
+}
+
+static int test_validate(void)
+{
+	validate_crafted();
 	return 0;
 }
 
@@ -643,8 +923,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(void);
 	} groups[] = {
-		{ "read", test_read }, { "lookup", test_lookup },
-		{ "embedded", test_embedded },
+		{ "read", test_read }, { "validate", test_validate },
+		{ "lookup", test_lookup }, { "embedded", test_embedded },
 	};
 	static char fxdir[4096];
 	const char *env = getenv("BPFPORT_FIXTURES");
@@ -652,8 +932,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int ret;
 
+	if (argc == 3 && !strcmp(argv[1], "write-crafted"))
+		return write_crafted(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_btfhub read|lookup|embedded\n");
+		fprintf(stderr, "usage: test_btfhub read|validate|lookup|embedded, "
+			"or write-crafted DIR\n");
 		return 2;
 	}
 	snprintf(fxdir, sizeof(fxdir), "%s/btfhub", env ? env : "tests/fixtures");
