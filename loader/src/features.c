@@ -2,6 +2,8 @@
 /* Kernel feature probes, a table in the manner of libbpf's features.c:
  * each answers yes / no / error, once. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "util/fsio.h"
 
 static int probe_bpf_syscall(void)
 {
@@ -108,10 +111,15 @@ static bool ksym_exists(const char *sym)
 	char line[512], name[256];
 	bool found = false;
 	FILE *f;
+	int fd;
 
-	f = fopen("/proc/kallsyms", "re");
-	if (!f)
+	fd = fsio_open_input(AT_FDCWD, "/proc/kallsyms", 0, SIZE_MAX, NULL);
+	f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return true;	/* can't tell: let attach decide */
+	}
 	while (!found && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%*s %*c %255s", name) == 1 && !strcmp(name, sym))
 			found = true;

@@ -53,7 +53,14 @@ struct kconfig_item {
 /* Parses one config line; returns 1 when it names an option. */
 int kconfig_parse_line(const char *line, char *name, size_t nsz,
 		       char *val, size_t vsz);
-/* Fills items from the config at path (plain or gzip); returns 0 or -errno. */
+/* Largest kernel config read, compressed or not (real ones: ~300 KB). */
+#define KCONFIG_MAX	(16u << 20)
+/* The whole config at @path (plain or gzip), decompressed, into *@text
+ * (malloc'ed, NUL-terminated; the caller frees) and *@len. 0 or -errno:
+ * those of fsio_open_input() (a FIFO is -EINVAL), -EFBIG (over KCONFIG_MAX
+ * either way), -EIO (corrupt gzip data), -ENOMEM. */
+int kconfig_load(const char *path, char **text, size_t *len);
+/* Fills items from the config at path (kconfig_load()); 0 or -errno. */
 int kconfig_read(const char *path, struct kconfig_item *items, size_t n);
 /* The one locator of kernel @release's config (NULL: the running kernel):
  * $BPFPORT_SYSROOT/boot/config-R if it exists, else /proc/config.gz if it

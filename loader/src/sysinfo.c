@@ -3,6 +3,7 @@
  * tracefs/bpffs mounts the probes need (os-release: util/osrelease.c). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +63,66 @@ int kconfig_parse_line(const char *line, char *name, size_t nsz,
 	return 1;
 }
 
+int kconfig_load(const char *path, char **text, size_t *len)
+{
+	size_t n = 0, cap = 1 << 16;
+	char *buf, *nb;
+	gzFile f;
+	int fd, got = 0, ret = 0;
+
+	*text = NULL;
+	*len = 0;
+	fd = fsio_open_input(AT_FDCWD, path, 0, KCONFIG_MAX, NULL);
+	if (fd < 0)
+		return fd;
+	f = gzdopen(fd, "rb");	/* reads plain files too */
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	buf = malloc(cap + 1);
+	while (buf && (got = gzread(f, buf + n, (unsigned int)(cap - n))) > 0) {
+		n += (size_t)got;
+		if (n < cap)
+			continue;
+		/* one byte past the limit tells a larger config */
+		if (n > KCONFIG_MAX) {
+			ret = -EFBIG;
+			break;
+		}
+		cap = cap * 2 > KCONFIG_MAX ? KCONFIG_MAX + 1 : cap * 2;
+		nb = realloc(buf, cap + 1);
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	if (!buf)
+		ret = -ENOMEM;
+	else if (!ret && got < 0)
+		ret = -EIO;
+	gzclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 int kconfig_read(const char *path, struct kconfig_item *items, size_t cnt)
 {
-	char line[1024], name[128], val[64];
-	size_t i;
-	gzFile f;
+	char name[128], val[64], *text, *line, *save = NULL;
+	size_t i, len;
+	int ret;
 
 	for (i = 0; i < cnt; i++)
 		items[i].value[0] = '\0';
-	/* gzopen reads plain files transparently */
-	f = gzopen(path, "rb");
-	if (!f)
-		return errno ? -errno : -ENOMEM;
-	while (gzgets(f, line, sizeof(line))) {
+	ret = kconfig_load(path, &text, &len);
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!kconfig_parse_line(line, name, sizeof(name), val, sizeof(val)))
 			continue;
 		for (i = 0; i < cnt; i++)
@@ -82,7 +130,7 @@ int kconfig_read(const char *path, struct kconfig_item *items, size_t cnt)
 				snprintf(items[i].value, sizeof(items[i].value),
 					 "%s", val);
 	}
-	gzclose(f);
+	free(text);
 	/* options absent from a complete config are "not set" */
 	for (i = 0; i < cnt; i++)
 		if (!items[i].value[0])

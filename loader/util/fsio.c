@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,6 +59,38 @@ int fsio_read_full(int fd, void *buf, size_t len)
 	return (size_t)n < len ? -ENODATA : 0;
 }
 
+int fsio_open_input(int dirfd, const char *path, unsigned int flags, size_t max,
+		    struct stat *st)
+{
+	struct stat sb;
+	int fd, ret;
+
+	if (!st)
+		st = &sb;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+		    (flags & FSIO_NOFOLLOW ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st))
+		ret = -errno;
+	else if (!S_ISREG(st->st_mode))
+		ret = S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+	else if ((unsigned long long)st->st_size > max)
+		ret = -EFBIG;
+	else if (fcntl(fd, F_SETFL, 0))	/* clears O_NONBLOCK */
+		ret = -errno;
+	else
+		return fd;
+	close(fd);
+	return ret;
+}
+
+const char *fsio_strerror(int err)
+{
+	return err == -EINVAL ? "not a regular file (a FIFO, a device or a socket)"
+			      : strerror(-err);
+}
+
 int fsio_read_small(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
@@ -65,9 +98,9 @@ int fsio_read_small(const char *path, char *buf, size_t len)
 
 	if (!len)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = fsio_open_input(AT_FDCWD, path, 0, SIZE_MAX, NULL);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = fsio_read_upto(fd, buf, len - 1);
 	close(fd);
 	buf[n < 0 ? 0 : n] = '\0';
@@ -83,21 +116,9 @@ int fsio_read_file(const char *path, size_t max, void **data, size_t *size)
 
 	*data = NULL;
 	*size = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = fsio_open_input(AT_FDCWD, path, 0, max, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		ret = -EFBIG;
-		goto out;
-	}
+		return fd;
 	/* st_size is a hint: the file may change, or report 0 (procfs) */
 	cap = (size_t)st.st_size + 1 < 4096 ? 4096 : (size_t)st.st_size + 1;
 	buf = malloc(cap);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Writes all @len bytes of @data to @fd, again after EINTR and short
@@ -25,17 +26,40 @@ ssize_t fsio_read_upto(int fd, void *buf, size_t len);
  * ends first (what was read is in buf); or -errno. */
 int fsio_read_full(int fd, void *buf, size_t len);
 
+/* fsio_open_input() flags */
+#define FSIO_NOFOLLOW	1u	/* refuse a symlink as the last component */
+
+/*
+ * The one way a file input is opened (BTF, archives, os-release, kernel
+ * config and headers, tracefs, cache entries): @path (relative to @dirfd,
+ * or AT_FDCWD) read-only, close-on-exec, never as a controlling terminal,
+ * and O_NONBLOCK, so that a FIFO cannot block the open waiting for a
+ * writer. Then only a regular file of at most @max bytes (st_size; SIZE_MAX:
+ * any) is kept, with O_NONBLOCK cleared: reads block as usual. *@st (may be
+ * NULL) gets its fstat(). Returns the fd, or -errno: -EISDIR, -EINVAL (not
+ * a regular file: a FIFO, a device or a socket), -EFBIG (over @max), -ELOOP
+ * (FSIO_NOFOLLOW and a symlink), or the errno of open. Async-signal-safe.
+ */
+int fsio_open_input(int dirfd, const char *path, unsigned int flags, size_t max,
+		    struct stat *st);
+
+/* The cause of an error of fsio_open_input(), fsio_read_file(): as
+ * strerror(-@err), but -EINVAL is "not a regular file ..." */
+const char *fsio_strerror(int err);
+
 /* The start of a small file (a header, a Makefile): at most @len - 1
- * bytes into @buf, NUL-terminated. Returns the byte count or -errno.
- * Async-signal-safe (open, read, close only). */
+ * bytes into @buf, NUL-terminated. Returns the byte count or -errno (those
+ * of fsio_open_input() too). Async-signal-safe (open, fstat, fcntl, read,
+ * close only). */
 int fsio_read_small(const char *path, char *buf, size_t len);
 
 /*
  * A whole regular file into *@data (malloc'ed, the caller frees; one NUL
- * byte past *@size so text can be parsed in place). Reads to the end, not
- * to st_size: tracefs and procfs report 0. Errors: -EISDIR, -EINVAL (not
- * a regular file: a device or fifo could be endless), -EFBIG (more than
- * @max bytes), -ENOMEM, or the errno of open/read. *@data is NULL then.
+ * byte past *@size so text can be parsed in place), opened by
+ * fsio_open_input(). Reads to the end, not to st_size: tracefs and procfs
+ * report 0. Errors: those of fsio_open_input() (-EISDIR, -EINVAL: not a
+ * regular file, -EFBIG), -EFBIG (more than @max bytes read), -ENOMEM, or
+ * the errno of read. *@data is NULL then.
  */
 int fsio_read_file(const char *path, size_t max, void **data, size_t *size);
 

@@ -99,7 +99,7 @@ int os_release_read(const char *path, struct os_release *out, char *err,
 			msg_set(err, errlen, ret, "os-release %s: larger than %u KiB: not an os-release file",
 				path, OS_RELEASE_MAX >> 10);
 		else
-			msg_set(err, errlen, ret, "os-release %s: %s", path, strerror(-ret));
+			msg_set(err, errlen, ret, "os-release %s: %s", path, fsio_strerror(ret));
 		return ret;
 	}
 	ret = os_release_parse(text, out);

@@ -288,10 +288,11 @@ int kheaders_extract(const char *tarxz, char *tmpdir, size_t len,
 		seterr(why, wlen, "no writable /run or /tmp to extract it to");
 		return -EACCES;
 	}
-	fd = open(tarxz, O_RDONLY | O_CLOEXEC);
+	/* compressed, it is smaller than its data */
+	fd = fsio_open_input(AT_FDCWD, tarxz, 0, TAR_MAX_BYTES, NULL);
 	if (fd < 0) {
-		ret = -errno;
-		seterr(why, wlen, "open: %s", strerror(errno));
+		ret = fd;
+		seterr(why, wlen, "open: %s", fsio_strerror(fd));
 		goto fail;
 	}
 	x = xz_from_fd(fd, XZ_MEMLIMIT);

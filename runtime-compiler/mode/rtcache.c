@@ -169,10 +169,9 @@ static bool is_entry_name(const char *n)
 int rtcache_config_hash(const char *path, const char *release, char *out,
 			size_t len)
 {
-	char buf[1 << 16], p[PATH_MAX + 64], hexd[65];
-	struct sha256_ctx c;
+	char p[PATH_MAX + 64], hexd[65], *text;
 	uint8_t d[SHA256_LEN];
-	gzFile f;
+	size_t tlen;
 	int n;
 
 	if (!path) {
@@ -185,19 +184,11 @@ int rtcache_config_hash(const char *path, const char *release, char *out,
 			return n;
 		path = p;
 	}
-	errno = 0;
-	f = gzopen(path, "rb");	/* reads plain files too */
-	if (!f)
-		return errno ? -errno : -ENOMEM;
-	sha256_init(&c);
-	while ((n = gzread(f, buf, sizeof(buf))) > 0)
-		sha256_update(&c, buf, n);
-	if (n < 0) {
-		gzclose(f);
-		return -EIO;
-	}
-	gzclose(f);
-	sha256_final(&c, d);
+	n = kconfig_load(path, &text, &tlen);
+	if (n)
+		return n;
+	sha256(text, tlen, d);
+	free(text);
 	hash_hex(d, SHA256_LEN, hexd);
 	if (snprintf(out, len, "sha256:%s", hexd) >= (int)len)
 		return -ENAMETOOLONG;
@@ -404,26 +395,17 @@ static int entry_read(int dirfd, const char *name, char **key_out,
 
 	*key_out = NULL;
 	*obj_out = NULL;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		if (ret == -ELOOP) {
-			snprintf(why, wlen, "cache entry %s is a symlink", name);
-			return -EBADMSG;
-		}
-		snprintf(why, wlen, "cache entry %s: %s", name, strerror(-ret));
-		return ret;
+	fd = fsio_open_input(dirfd, name, FSIO_NOFOLLOW, SIZE_MAX, &st);
+	if (fd == -ELOOP || fd == -EINVAL || fd == -EISDIR) {
+		snprintf(why, wlen, "cache entry %s is %s", name,
+			 fd == -ELOOP ? "a symlink" : "not a regular file");
+		return -EBADMSG;
 	}
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
+	if (fd < 0) {
+		snprintf(why, wlen, "cache entry %s: %s", name, strerror(-fd));
+		return fd;
 	}
 	*mtime = st.st_mtime;
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, wlen, "cache entry %s is not a regular file", name);
-		ret = -EBADMSG;
-		goto out;
-	}
 	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		snprintf(why, wlen, "cache entry %s is owned by uid %u (mode %04o), not ours alone: remove it (bpfport cache clear)",
 			 name, (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777));

@@ -321,7 +321,7 @@ int tpformat_struct(const char *tracefs, const char *category,
 	ret = fsio_read_file(path, MAX_FORMAT, &data, &flen);
 	text = data;
 	if (ret) {
-		seterr(err, errlen, "cannot read %s: %s: %s", path, strerror(-ret),
+		seterr(err, errlen, "cannot read %s: %s: %s", path, fsio_strerror(ret),
 		       ret == -ENOENT ? "this kernel has no such tracepoint (or tracefs is not mounted there)"
 				      : "check tracefs");
 		return ret;

@@ -176,6 +176,20 @@ static void read_fixtures(void)
 	}
 	CHECK_ERR(btfhub_read_file(fixtures, &data, &size, err, sizeof(err)), -EISDIR,
 		  err, "not a regular file");
+	/* a FIFO: refused at once, never waited on (the alarm fails the test
+	 * instead of hanging it) */
+	{
+		char dir[] = "/tmp/test_btfhub.XXXXXX", fifo[64];
+
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(fifo, sizeof(fifo), "%s/fifo.btf", dir);
+		CHECK(!mkfifo(fifo, 0600));
+		alarm(10);
+		CHECK_ERR(btfhub_read_file(fifo, &data, &size, err, sizeof(err)), -EINVAL,
+			  err, "fifo.btf: not a regular file");
+		alarm(0);
+		CHECK(!unlink(fifo) && !rmdir(dir));
+	}
 	/* no message buffer at all is fine */
 	CHECK(btfhub_read_file(fx("empty.btf"), &data, &size, NULL, 0) == -ENOEXEC);
 	/* a short message buffer truncates, never overflows */

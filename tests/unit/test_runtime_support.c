@@ -1018,6 +1018,16 @@ static void test_kheaders_tarxz(void)
 	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
 	CHECK_ERR(ret, -ENOENT, err, "/sys/kernel/kheaders.tar.xz: not an xz file");
 	kheaders_cleanup(&kh);
+
+	/* a FIFO: refused at once, never waited on (the alarm fails the test
+	 * instead of hanging it) */
+	CHECK(!unlink(tmp("root2/sys/kernel/kheaders.tar.xz")));
+	CHECK(!mkfifo(tmp("root2/sys/kernel/kheaders.tar.xz"), 0600));
+	alarm(10);
+	ret = kheaders_find(NULL, R, &kh, err, sizeof(err));
+	alarm(0);
+	CHECK_ERR(ret, -ENOENT, err, "/sys/kernel/kheaders.tar.xz: open: not a regular file");
+	kheaders_cleanup(&kh);
 out:
 	unsetenv(KHEADERS_SYSROOT_ENV);
 	rm_rf(root);
@@ -1138,6 +1148,10 @@ static void test_config_hash(void)
 	CHECK(!rtcache_config_hash(p, NULL, b, sizeof(b)));
 	CHECK_STR(b, a);	/* the gzip'd copy hashes its content */
 	CHECK(rtcache_config_hash(tmp("no-such-config"), NULL, c, sizeof(c)) == -ENOENT);
+	CHECK(!mkfifo(tmp("fifo-config"), 0600));
+	alarm(10);	/* a FIFO is refused, never waited on */
+	CHECK(rtcache_config_hash(tmp("fifo-config"), NULL, c, sizeof(c)) == -EINVAL);
+	alarm(0);
 
 	/* /boot/config-R through the sysroot; else /proc/config.gz; else none */
 	if (find_kernel_caches(kc, 1)) {
@@ -1364,6 +1378,14 @@ static void test_cache_entries(void)
 	CHECK(!symlink(entry_path(dir, k1), p));
 	ret = rtcache_get(fd, k2, &data, &size, err, sizeof(err));
 	CHECK_ERR(ret, -EBADMSG, err, "is a symlink");
+	CHECK(!unlink(p));
+	/* a FIFO planted as an entry: refused at once, never waited on (the
+	 * alarm fails the test instead of hanging it) */
+	CHECK(!mkfifo(p, 0600));
+	alarm(10);
+	ret = rtcache_get(fd, k2, &data, &size, err, sizeof(err));
+	alarm(0);
+	CHECK_ERR(ret, -EBADMSG, err, "is not a regular file");
 	CHECK(!unlink(p));
 
 	/* put takes the lock itself: it waits for another holder */
@@ -1648,7 +1670,16 @@ static void test_tpformat_errors(const char *bad)
 
 static int test_tpformat(void)
 {
-	char base[PATH_MAX], p[PATH_MAX + 64], *a, *b;
+	char base[PATH_MAX], p[PATH_MAX + 64], err[512], *a, *b;
+
+	/* a FIFO as a format file: refused at once, never waited on (the
+	 * alarm fails the test instead of hanging it) */
+	mkdirs(tmp("fifo-tracefs/events/fifo/ev"));
+	CHECK(!mkfifo(tmp("fifo-tracefs/events/fifo/ev/format"), 0600));
+	alarm(10);
+	CHECK_ERR(tpformat_struct(tmp("fifo-tracefs"), "fifo", "ev", "s", &a, err, sizeof(err)),
+		  -EINVAL, err, "ev/format: not a regular file");
+	alarm(0);
 
 	fmt(base, sizeof(base), "%s/runtime", fixtures);
 	fmt(p, sizeof(p), "%s/tracefs-6.18/events/sched/sched_process_exec/format", base);

@@ -4,6 +4,7 @@
  * one test per group (like libgit2's clar): test_unit GROUP.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h"
 #include "args.h"
@@ -284,6 +286,37 @@ static void test_kconfig(void)
 		CHECK_STR(items[5].value, "n");
 	}
 	CHECK(kconfig_read(fixture("nope.gz"), items, ARRAY_SIZE(items)) < 0);
+	/* a FIFO is refused at once (the alarm fails the test instead of
+	 * hanging it); over KCONFIG_MAX, compressed or not, too */
+	{
+		char dir[] = "/tmp/bpfport-test-kconfig-XXXXXX", p[PATH_MAX];
+		char *zeros = calloc(1, KCONFIG_MAX + 1);
+		gzFile gz;
+		int fd;
+
+		CHECK(mkdtemp(dir) && zeros);
+		snprintf(p, sizeof(p), "%s/fifo", dir);
+		CHECK(!mkfifo(p, 0600));
+		alarm(10);
+		CHECK(kconfig_read(p, items, ARRAY_SIZE(items)) == -EINVAL);
+		alarm(0);
+		CHECK(!unlink(p));
+		snprintf(p, sizeof(p), "%s/big", dir);
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		CHECK(fd >= 0 && !ftruncate(fd, KCONFIG_MAX + 1));
+		close(fd);
+		CHECK(kconfig_read(p, items, ARRAY_SIZE(items)) == -EFBIG);
+		gz = gzopen(p, "wb9");
+		CHECK(gz && gzwrite(gz, zeros, KCONFIG_MAX + 1) == KCONFIG_MAX + 1);
+		gzclose(gz);
+		CHECK(kconfig_read(p, items, ARRAY_SIZE(items)) == -EFBIG);
+		gz = gzopen(p, "wb9");
+		CHECK(gz && gzwrite(gz, zeros, KCONFIG_MAX) == KCONFIG_MAX);
+		gzclose(gz);
+		CHECK(kconfig_read(p, items, ARRAY_SIZE(items)) == 0);
+		CHECK(!unlink(p) && !rmdir(dir));
+		free(zeros);
+	}
 	CHECK(kconfig_parse_line("# CONFIG_KPROBES is not set\n", n, sizeof(n), v, sizeof(v)) == 1);
 	CHECK_STR(n, "CONFIG_KPROBES");
 	CHECK_STR(v, "n");

@@ -75,9 +75,10 @@ static void test_bytes(void)
 static void test_fsio(void)
 {
 	char small[8], *big = malloc(300000);
+	struct stat st;
 	void *data;
 	size_t n, i;
-	int fds[2], fd;
+	int fds[2], fd, dfd;
 
 	for (i = 0; i < 300000; i++)
 		big[i] = (char)('a' + i % 26);
@@ -121,6 +122,36 @@ static void test_fsio(void)
 	CHECK(fsio_is_dir(tmpdir) && !fsio_is_dir(tmp("big")) && !fsio_is_dir(tmp("absent")));
 	CHECK(!symlink(tmp("big"), tmp("link")) && fsio_is_file(tmp("link")));	/* followed */
 	CHECK(fsio_write_all(-1, small, 1) == -EBADF);
+
+	/* file inputs: a FIFO (a device, a socket) is refused at once, never
+	 * waited on; the alarm fails the test instead of hanging it */
+	CHECK(!mkfifo(tmp("fifo"), 0600));
+	alarm(10);
+	CHECK(fsio_open_input(AT_FDCWD, tmp("fifo"), 0, SIZE_MAX, NULL) == -EINVAL);
+	CHECK(fsio_read_file(tmp("fifo"), 10, &data, &n) == -EINVAL && !data);
+	CHECK(fsio_read_small(tmp("fifo"), small, sizeof(small)) == -EINVAL);
+	alarm(0);
+	CHECK_HAS(fsio_strerror(-EINVAL), "not a regular file");
+	CHECK_STR(fsio_strerror(-ENOENT), strerror(ENOENT));
+	/* a regular file: its stat, close-on-exec, blocking reads; the cap */
+	fd = fsio_open_input(AT_FDCWD, tmp("big"), 0, 300000, &st);
+	CHECK(fd >= 0 && st.st_size == 300000 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) &&
+	      !(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	close(fd);
+	CHECK(fsio_open_input(AT_FDCWD, tmp("big"), 0, 299999, NULL) == -EFBIG);
+	CHECK(fsio_open_input(AT_FDCWD, tmpdir, 0, SIZE_MAX, NULL) == -EISDIR);
+	CHECK(fsio_open_input(AT_FDCWD, "/dev/null", 0, SIZE_MAX, NULL) == -EINVAL);
+	CHECK(fsio_open_input(AT_FDCWD, tmp("absent"), 0, SIZE_MAX, NULL) == -ENOENT);
+	/* relative to a directory; a symlink refused only with FSIO_NOFOLLOW */
+	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = fsio_open_input(dfd, "link", 0, SIZE_MAX, NULL);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(fsio_open_input(dfd, "link", FSIO_NOFOLLOW, SIZE_MAX, NULL) == -ELOOP);
+	fd = fsio_open_input(dfd, "big", FSIO_NOFOLLOW, SIZE_MAX, NULL);
+	CHECK(fd >= 0);
+	close(fd);
+	close(dfd);
 
 	/* a pipe cuts writes short: all of it arrives, in order */
 	CHECK(!pipe(fds));
@@ -291,6 +322,11 @@ static void test_osrelease(void)
 		  "osr-absent: No such file or directory");
 	CHECK(!o.id[0]);
 	CHECK_ERR(os_release_read(tmpdir, &o, err, sizeof(err)), -EISDIR, err, "Is a directory");
+	CHECK(!mkfifo(tmp("osr-fifo"), 0600));
+	alarm(10);	/* refused at once, never waited on */
+	CHECK_ERR(os_release_read(tmp("osr-fifo"), &o, err, sizeof(err)), -EINVAL, err,
+		  "osr-fifo: not a regular file");
+	alarm(0);
 	big = malloc(OS_RELEASE_MAX + 1);
 	memset(big, '#', OS_RELEASE_MAX + 1);
 	memcpy(big, "ID=x\n", 5);
