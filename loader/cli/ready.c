@@ -10,6 +10,7 @@
 #include <bpfport/bpfport.h>
 
 #include "cli.h"
+#include "util/fsio.h"
 
 static const char ready_usage[] =
 "Usage: bpfport ready FILE\n"
@@ -19,8 +20,8 @@ static const char ready_usage[] =
 
 int do_ready(int argc, char **argv)
 {
-	FILE *f;
-	int pid = 0;
+	char text[32];
+	int n, pid = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(ready_usage, stdout);
@@ -30,17 +31,15 @@ int do_ready(int argc, char **argv)
 		cli_error("ready needs one FILE, the agent's --ready-file (see 'bpfport ready --help')");
 		return 2;
 	}
-	f = fopen(argv[1], "re");
-	if (!f) {
-		fprintf(stderr, "bpfport: not ready: %s: %s\n", argv[1], strerror(errno));
+	n = fsio_read_small(argv[1], text, sizeof(text));
+	if (n < 0) {
+		fprintf(stderr, "bpfport: not ready: %s: %s\n", argv[1], fsio_strerror(n));
 		return 1;
 	}
-	if (fscanf(f, "%d", &pid) != 1 || pid <= 0) {
-		fclose(f);
+	if (sscanf(text, "%d", &pid) != 1 || pid <= 0) {
 		fprintf(stderr, "bpfport: not ready: %s names no agent pid\n", argv[1]);
 		return 1;
 	}
-	fclose(f);
 	/* its writer removes it at exit; after a SIGKILL the pid is gone */
 	if (kill(pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "bpfport: not ready: %s names pid %d, which is not running\n",

@@ -2,8 +2,9 @@
 """FIFOs as file inputs: every file bpfport reads is opened without
 blocking and must be a regular file (util/fsio.h: fsio_open_input()), so
 a FIFO given or planted as one (BTF, os-release, kernel config, kernel
-headers, archive and fleet trees, cache entries) is a clear error at once,
-never a hang. Every command runs under a timeout that fails the test.
+headers, archive and fleet trees, cache entries, bpfport ready's file) is
+a clear error at once, never a hang. Every command runs under a timeout
+that fails the test.
 
   fifo_test.py --bpfport PATH --fixtures tests/fixtures
 """
@@ -118,6 +119,11 @@ def test(args, tmp):
     errs = [l for l in p.stderr.splitlines() if l.startswith("bpfport: error: ")]
     check(p.returncode == 1 and len(errs) == 1 and hdr in errs[0] and "utsrelease.h" in errs[0],
           "compile, header FIFOs: %d %r" % (p.returncode, p.stderr[-500:]))
+
+    # a FIFO as bpfport ready's FILE (run --ready-file's)
+    p = bp(args, "ready", fifo)
+    check(p.returncode == 1 and p.stderr == "bpfport: not ready: %s: %s (a FIFO, a device or a socket)\n"
+          % (fifo, nofifo), "ready FIFO: %d %r" % (p.returncode, p.stderr))
 
     # a FIFO planted in the runtime cache as an entry
     cache = os.path.join(tmp, "cache")
