@@ -8,8 +8,25 @@
 struct btf;
 
 extern bool cli_verbose;
+
+/* Text output. Whatever it holds from outside (file and tar member names,
+ * os-release strings, messages naming them) is escaped by util/esc.h's
+ * rules, so that one entry stays one line and no control character
+ * reaches the terminal: every text line of every command and every log
+ * line goes through these (JSON through json.h, which escapes the same
+ * way). Only a newline ending the formatted text is written raw. */
+/* printf to stdout, escaped */
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "bpfport: " and the text on stderr, escaped: the log lines */
+void cli_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "bpfport: error: ", the text and a newline on stderr, escaped */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The library's print callback: cli_log()'s lines (debug ones with -v). */
 int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap);
+/* One CSV field on stdout (RFC 4180), escaped (ESC_CSV), then a comma or,
+ * when @last, the end of the row. In double quotes when @quote or when it
+ * holds a comma or a double quote. */
+void cli_csv_field(const char *s, bool quote, bool last);
 /* After a command's args parser (ARGS_OK, ARGS_HELP, ARGS_ERROR): -1 to
  * go on, else the exit status once the help (0) or the one error line
  * (2) is printed. */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfport CLI: one command table, each subcommand with its own help and
  * its own file (run.c, check.c, fleet.c, ...); this one holds the table,
- * version and help. */
+ * version and help, and the text output all of them write through. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpfport/bpfport.h>
@@ -14,18 +15,97 @@
 #include "btfhub.h"
 #include "cli.h"
 #include "json.h"
+#include "util/esc.h"
 
 bool cli_verbose;
+
+/* ---- text output: every line escaped by util/esc.h (ESC_TEXT) ---- */
+
+/* @prefix, then the formatted text escaped, then a newline when it ended
+ * with one: the only newline that passes raw. */
+static int vprint_escaped(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+	char small[1024], esmall[1024], *raw = small, *esc = esmall;
+	size_t len, elen;
+	bool nl;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(small)) {
+		raw = malloc((size_t)n + 1);
+		if (!raw)
+			return -1;
+		vsnprintf(raw, (size_t)n + 1, fmt, ap);
+	}
+	len = (size_t)n;
+	nl = len && raw[len - 1] == '\n';
+	len -= nl;
+	elen = esc_str(esmall, sizeof(esmall), raw, len, ESC_TEXT);
+	if (elen >= sizeof(esmall)) {
+		esc = malloc(elen + 1);
+		if (esc)
+			esc_str(esc, elen + 1, raw, len, ESC_TEXT);
+	}
+	n = -1;
+	if (esc)
+		n = fprintf(f, "%s%s%s", prefix, esc, nl ? "\n" : "");
+	if (esc != esmall)
+		free(esc);
+	if (raw != small)
+		free(raw);
+	return n;
+}
+
+int cli_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprint_escaped(stdout, "", fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void cli_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_escaped(stderr, "bpfport: ", fmt, ap);
+	va_end(ap);
+}
 
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("bpfport: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_escaped(stderr, "bpfport: error: ", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void cli_csv_field(const char *s, bool quote, bool last)
+{
+	char small[1024], *esc = small;
+	size_t n = esc_str(small, sizeof(small), s, strlen(s), ESC_CSV);
+
+	if (n >= sizeof(small)) {
+		esc = malloc(n + 1);
+		if (!esc)
+			return;
+		esc_str(esc, n + 1, s, strlen(s), ESC_CSV);
+	}
+	quote |= strpbrk(s, ",\"") != NULL;
+	printf("%s%s%s%s", quote ? "\"" : "", esc, quote ? "\"" : "", last ? "\n" : ",");
+	if (esc != small)
+		free(esc);
 }
 
 int cli_parsed(int ret, const char *usage, const char *err)
@@ -45,8 +125,7 @@ int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap)
 {
 	if (level == BPFPORT_DEBUG && !cli_verbose)
 		return 0;
-	fputs("bpfport: ", stderr);
-	return vfprintf(stderr, fmt, ap);
+	return vprint_escaped(stderr, "bpfport: ", fmt, ap);
 }
 
 /* ---- table ---- */

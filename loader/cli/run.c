@@ -127,7 +127,7 @@ int do_run(int argc, char **argv)
 		}
 		ready = true;
 	}
-	fprintf(stderr, "bpfport: running %s\n", summary);
+	cli_log("running %s\n", summary);
 
 	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
 	while (!stop) {
@@ -156,7 +156,7 @@ cleanup:
 	if (ready)
 		unlink(a.ready_file);
 	bpfport__summary(bp, summary, sizeof(summary), true);
-	fprintf(stderr, "bpfport: %s %s\n", ret ? "failed" : "done", summary);
+	cli_log("%s %s\n", ret ? "failed" : "done", summary);
 	bpfport__destroy(bp);
 	return ret;
 }

@@ -4,89 +4,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing past U+10FFFF), or 0 when it is not valid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
-size_t json_escape(char *buf, size_t size, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, o = 0;
-	char tmp[8];
-
-#define PUT(p, n)							\
-	do {								\
-		if (o + (n) < size)					\
-			memcpy(buf + o, (p), (n));			\
-		o += (n);						\
-	} while (0)
-
-	while (i < len && s[i]) {
-		unsigned char c = s[i];
-		size_t n;
-
-		switch (c) {
-		case '"': PUT("\\\"", 2); i++; continue;
-		case '\\': PUT("\\\\", 2); i++; continue;
-		case '\n': PUT("\\n", 2); i++; continue;
-		case '\r': PUT("\\r", 2); i++; continue;
-		case '\t': PUT("\\t", 2); i++; continue;
-		case '\b': PUT("\\b", 2); i++; continue;
-		case '\f': PUT("\\f", 2); i++; continue;
-		}
-		if (c < 0x20 || c == 0x7F) {
-			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-			PUT(tmp, 6);
-			i++;
-			continue;
-		}
-		n = utf8_seq(s + i, len - i);
-		if (n == 0) {
-			/* not UTF-8: U+FFFD, as Go's encoding/json does */
-			PUT("\\ufffd", 6);
-			i++;
-			continue;
-		}
-		PUT(s + i, n);
-		i += n;
-	}
-#undef PUT
-	if (size)
-		buf[o < size ? o : size - 1] = '\0';
-	return o;
-}
+#include "util/esc.h"
 
 void jw_init(struct jw *jw, FILE *out, bool text, bool pretty)
 {
@@ -152,7 +70,7 @@ void jw_end_array(struct jw *jw) { close_nest(jw, ']'); }
 static void quoted(struct jw *jw, const char *s, size_t len)
 {
 	char small[1024], *buf = small;
-	size_t need = json_escape(small, sizeof(small), s, len);
+	size_t need = esc_str(small, sizeof(small), s, len, ESC_JSON);
 
 	if (need >= sizeof(small)) {
 		buf = malloc(need + 1);
@@ -160,7 +78,7 @@ static void quoted(struct jw *jw, const char *s, size_t len)
 			fputs("\"\"", jw->out);
 			return;
 		}
-		json_escape(buf, need + 1, s, len);
+		esc_str(buf, need + 1, s, len, ESC_JSON);
 	}
 	fputc('"', jw->out);
 	fwrite(buf, 1, need, jw->out);

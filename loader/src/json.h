@@ -31,7 +31,8 @@ void jw_start_array(struct jw *jw);
 void jw_end_array(struct jw *jw);
 void jw_key(struct jw *jw, const char *key);
 /* Writes bytes [s, s+len) up to the first NUL: kernel char arrays need not
- * be terminated. Invalid UTF-8 becomes U+FFFD, control bytes \u00XX. */
+ * be terminated. Escaped by util/esc.h's rules (control characters
+ * \u00XX, invalid UTF-8 U+FFFD). */
 void jw_string_n(struct jw *jw, const char *s, size_t len);
 void jw_string(struct jw *jw, const char *s);
 void jw_uint(struct jw *jw, uint64_t v);
@@ -79,9 +80,5 @@ static inline void jw_kv_bool(struct jw *jw, const char *k, bool v)
 	jw_key(jw, k);
 	jw_bool(jw, v);
 }
-
-/* Escapes s (up to len bytes or the first NUL) as the body of a JSON
- * string into buf; returns the length it needs (like snprintf). */
-size_t json_escape(char *buf, size_t size, const char *s, size_t len);
 
 #endif

@@ -44,10 +44,16 @@ static int libbpf_print_cb(enum libbpf_print_level level __attribute__((unused))
 			libbpf_log_len = sizeof(libbpf_log) - 1;
 	}
 	{
-		char line[1024];
+		char text[1024];
+		const char *p, *nl;
 
-		vsnprintf(line, sizeof(line), fmt, ap);
-		bp_pr(BPFPORT_DEBUG, "libbpf: %s", line);
+		/* a log line per line (a verifier log is many lines) */
+		vsnprintf(text, sizeof(text), fmt, ap);
+		for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+			nl = strchr(p, '\n');
+			bp_pr(BPFPORT_DEBUG, "libbpf: %.*s\n",
+			      (int)(nl ? nl - p : (long)strlen(p)), p);
+		}
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "util/arch.h"
 #include "util/bytes.h"
+#include "util/esc.h"
 #include "util/fsio.h"
 #include "util/hash.h"
 #include "util/msg.h"
@@ -244,6 +245,55 @@ static void test_hash(void)
 		hash_hex(d, 0, out);
 		CHECK_STR(out, "");
 	}
+}
+
+/* ---- esc ---- */
+
+static void test_esc(void)
+{
+	char out[256];
+	/* 0xC3 0x28: invalid 2-byte sequence; 0xED 0xA0 0x80: a surrogate;
+	 * 0xC0 0xAF: overlong "/"; 0xC2 0x9B: U+009B, CSI on a terminal */
+	static const char hostile[] = "a\"b\\c\nd\te\x01\x1b[31m\x7f"
+				      "\xc3\x28" "\xed\xa0\x80" "\xc0\xaf" "\xff" "\xc2\x9b";
+	static const char body[] = "\\\\c\\nd\\te\\u0001\\u001b[31m\\u007f"
+				   "\\ufffd(" "\\ufffd\\ufffd\\ufffd" "\\ufffd\\ufffd"
+				   "\\ufffd" "\\u009b";
+	char want[256];
+	size_t n;
+
+	/* the same escapes for each output; only the double quote differs */
+	n = esc_str(out, sizeof(out), hostile, sizeof(hostile), ESC_JSON);
+	snprintf(want, sizeof(want), "a\\\"b%s", body);
+	CHECK_STR(out, want);
+	CHECK(n == strlen(out));
+	esc_str(out, sizeof(out), hostile, sizeof(hostile), ESC_TEXT);
+	snprintf(want, sizeof(want), "a\"b%s", body);
+	CHECK_STR(out, want);
+	esc_str(out, sizeof(out), hostile, sizeof(hostile), ESC_CSV);
+	snprintf(want, sizeof(want), "a\"\"b%s", body);
+	CHECK_STR(out, want);
+
+	/* valid UTF-8 passes through: é, €, 😀; U+00A0 is no control */
+	esc_str(out, sizeof(out), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc2\xa0", 11, ESC_TEXT);
+	CHECK_STR(out, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc2\xa0");
+
+	/* truncated multibyte at the end of the buffer is not read past */
+	esc_str(out, sizeof(out), "ab\xe2\x82", 4, ESC_JSON);
+	CHECK_STR(out, "ab\\ufffd\\ufffd");
+
+	/* stops at NUL within len; reports the needed size when short, and
+	 * never writes part of an escape */
+	esc_str(out, sizeof(out), "abc\0def", 7, ESC_JSON);
+	CHECK_STR(out, "abc");
+	n = esc_str(out, 4, "abcdef", 6, ESC_JSON);
+	CHECK(n == 6);
+	CHECK_STR(out, "abc");
+	memset(out, 'x', sizeof(out));
+	n = esc_str(out, 6, "ab\x1b" "cd", 5, ESC_TEXT);
+	CHECK(n == 10);
+	CHECK_STR(out, "ab");
+	CHECK(esc_str(NULL, 0, "\n", 1, ESC_TEXT) == 2);
 }
 
 /* ---- msg ---- */
@@ -789,9 +839,9 @@ static void test_arch(void)
 int main(int argc, char **argv)
 {
 	static const struct test_group groups[] = {
-		{ "arch", test_arch }, { "bytes", test_bytes }, { "fsio", test_fsio }, { "hash", test_hash },
-		{ "msg", test_msg }, { "osrelease", test_osrelease }, { "tar", test_tar },
-		{ "xz", test_xz },
+		{ "arch", test_arch }, { "bytes", test_bytes }, { "esc", test_esc },
+		{ "fsio", test_fsio }, { "hash", test_hash }, { "msg", test_msg },
+		{ "osrelease", test_osrelease }, { "tar", test_tar }, { "xz", test_xz },
 	};
 	char cmd[PATH_MAX + 16];
 	int ret;
