@@ -29,13 +29,13 @@ static int btf_list(bool json)
 		jw_init(&jw, stdout, false, false);
 		jw_start_array(&jw);
 	} else {
-		printf("%d kernel BTFs embedded (minimized for bpfport's probes)\n", n);
+		cli_printf("%d kernel BTFs embedded (minimized for bpfport's probes)\n", n);
 	}
 	for (i = 0; i < n; i++) {
 		if (btfhub_embedded_entry(i, &name, &size))
 			continue;
 		if (!json) {
-			printf("  %-72s %zu bytes\n", name, size);
+			cli_printf("  %-72s %zu bytes\n", name, size);
 			continue;
 		}
 		jw_start_object(&jw);
@@ -89,7 +89,7 @@ static int btf_extract(const struct sub_args *a)
 		unlink(out);	/* nothing half-written left behind */
 		return 1;
 	}
-	printf("%s: %s (%zu bytes)\n", out, key, size);
+	cli_printf("%s: %s (%zu bytes)\n", out, key, size);
 	return 0;
 }
 

@@ -30,10 +30,10 @@ static int print_entry(const struct rtcache_entry *e, void *ctx)
 	}
 	localtime_r(&e->mtime, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	printf("%s  %8zu bytes  %s  %s\n", e->file, e->size, when,
-	       e->status ? strerror(-e->status) : "ok");
+	cli_printf("%s  %8zu bytes  %s  %s\n", e->file, e->size, when,
+		   e->status ? strerror(-e->status) : "ok");
 	if (e->key)
-		printf("    %s\n", e->key);
+		cli_printf("    %s\n", e->key);
 	return 0;
 }
 
@@ -75,6 +75,6 @@ int do_cache(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(a.sub, "clear"))
-		printf("cache %s cleared\n", opts.cache_dir);
+		cli_printf("cache %s cleared\n", opts.cache_dir);
 	return 0;
 }

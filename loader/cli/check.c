@@ -439,34 +439,34 @@ static void print_text(const struct report *r)
 	char tree[2 * PATH_MAX + 64];
 	size_t i;
 
-	printf("System\n");
-	printf("  kernel:        %s %s\n", r->uts.release, r->uts.version);
-	printf("  arch:          %s\n", r->uts.machine);
-	printf("  distro:        %s\n", r->os_ok ? r->os.pretty_name : "unknown (no os-release)");
-	printf("Privileges\n");
-	printf("  euid %u, CAP_SYS_ADMIN %s, CAP_BPF %s, CAP_PERFMON %s: %s\n",
-	       (unsigned)geteuid(), r->cap_admin ? "yes" : "no",
-	       r->cap_bpf ? "yes" : "no", r->cap_perfmon ? "yes" : "no",
-	       r->priv_ok ? "ok" : r->priv_err);
-	printf("Kernel config (%s)\n", r->kconfig_ok ? r->kconfig_path : "not found: /boot/config-R nor /proc/config.gz");
+	cli_printf("System\n");
+	cli_printf("  kernel:        %s %s\n", r->uts.release, r->uts.version);
+	cli_printf("  arch:          %s\n", r->uts.machine);
+	cli_printf("  distro:        %s\n", r->os_ok ? r->os.pretty_name : "unknown (no os-release)");
+	cli_printf("Privileges\n");
+	cli_printf("  euid %u, CAP_SYS_ADMIN %s, CAP_BPF %s, CAP_PERFMON %s: %s\n",
+		   (unsigned)geteuid(), r->cap_admin ? "yes" : "no",
+		   r->cap_bpf ? "yes" : "no", r->cap_perfmon ? "yes" : "no",
+		   r->priv_ok ? "ok" : r->priv_err);
+	cli_printf("Kernel config (%s)\n", r->kconfig_ok ? r->kconfig_path : "not found: /boot/config-R nor /proc/config.gz");
 	for (i = 0; r->kconfig_ok && i < KCONFIG_CNT; i++)
-		printf("  %-30s %s\n", r->kconfig[i].name, r->kconfig[i].value);
-	printf("Filesystems\n");
-	printf("  tracefs:       %s%s\n", r->tracefs ? r->tracefs : "not mounted",
-	       r->tracefs_mounted_now ? " (mounted now)" : "");
-	printf("  bpffs:         %s%s\n", r->bpffs ? "/sys/fs/bpf" : "not mounted",
-	       r->bpffs_mounted_now ? " (mounted now)" : "");
-	printf("Native BTF\n");
-	printf("  %s: %s\n", r->btf_path, r->btf_valid ? "ok" : r->btf_err);
-	printf("Features\n");
+		cli_printf("  %-30s %s\n", r->kconfig[i].name, r->kconfig[i].value);
+	cli_printf("Filesystems\n");
+	cli_printf("  tracefs:       %s%s\n", r->tracefs ? r->tracefs : "not mounted",
+		   r->tracefs_mounted_now ? " (mounted now)" : "");
+	cli_printf("  bpffs:         %s%s\n", r->bpffs ? "/sys/fs/bpf" : "not mounted",
+		   r->bpffs_mounted_now ? " (mounted now)" : "");
+	cli_printf("Native BTF\n");
+	cli_printf("  %s: %s\n", r->btf_path, r->btf_valid ? "ok" : r->btf_err);
+	cli_printf("Features\n");
 	for (i = 0; i < FEAT_CNT; i++)
-		printf("  %-18s %s\n", feature_name(i), tri(r->feat[i]));
+		cli_printf("  %-18s %s\n", feature_name(i), tri(r->feat[i]));
 	if (r->bp) {
 		const struct probe_status *st;
 		const struct mode_attempt *att;
 		size_t n = bpfport__probe_status(r->bp, &st);
 
-		printf("Probes (dry-run load, no attach)\n");
+		cli_printf("Probes (dry-run load, no attach)\n");
 		for (i = 0; i < n; i++) {
 			const struct probe_status *p = &st[i];
 			struct probe_verdict v;
@@ -474,54 +474,54 @@ static void print_text(const struct report *r)
 			if (!p->selected)
 				continue;
 			probe_verdict(p, NULL, &v);
-			printf("  %-6s %s%s: load %s%s%s\n", p->desc->name,
-			       v.ok ? "usable" : "NOT usable",
-			       p->desc->optional ? " (optional)" : "",
-			       p->loaded ? "ok" : p->reason,
-			       p->loaded ? "" : ": ", p->loaded ? "" : p->detail);
+			cli_printf("  %-6s %s%s: load %s%s%s\n", p->desc->name,
+				   v.ok ? "usable" : "NOT usable",
+				   p->desc->optional ? " (optional)" : "",
+				   p->loaded ? "ok" : p->reason,
+				   p->loaded ? "" : ": ", p->loaded ? "" : p->detail);
 			for (size_t k = 0; k < p->prog_cnt; k++) {
 				const struct prog_status *ps = &p->progs[k];
 
-				printf("         %-12s %-40s attach %s%s%s\n",
-				       ps->name, ps->section,
-				       ps->attachable ? "ok" : ps->reason,
-				       ps->attachable ? "" : ": ", ps->detail);
+				cli_printf("         %-12s %-40s attach %s%s%s\n",
+					   ps->name, ps->section,
+					   ps->attachable ? "ok" : ps->reason,
+					   ps->attachable ? "" : ": ", ps->detail);
 				for (size_t q = 0; r->preflight && q < ps->relo_cnt; q++)
-					printf("           relo %-52s %s\n", ps->relos[q].spec,
-					       ps->relos[q].failed ? "FAILED: no such field in the target" :
-					       ps->relos[q].ok ? "ok" : "?");
+					cli_printf("           relo %-52s %s\n", ps->relos[q].spec,
+						   ps->relos[q].failed ? "FAILED: no such field in the target" :
+						   ps->relos[q].ok ? "ok" : "?");
 			}
 		}
 		n = bpfport__mode_attempts(r->bp, &att);
-		printf("Modes\n");
+		cli_printf("Modes\n");
 		for (i = 0; i < n; i++)
-			printf("  %-12s %-4s %-18s %s\n", bpfport_mode_name(att[i].mode),
-			       att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
+			cli_printf("  %-12s %-4s %-18s %s\n", bpfport_mode_name(att[i].mode),
+				   att[i].ok ? "ok" : "no", att[i].reason, att[i].detail);
 	}
-	printf("Runtime compilation\n");
-	printf("  compiler helper: %s\n", r->rt_compiler ? "installed" : r->rt_compiler_why);
-	printf("  kernel headers:  %s%s%s\n",
-	       r->rt_headers ? kheaders_describe(&r->kh, tree, sizeof(tree)) : "",
-	       r->rt_headers ? (r->rt_match ? " (match the running kernel)" : ": ") : "",
-	       r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
-	printf("  cache:           %s: %s", r->rt_cache_dir,
-	       r->rt_cache_ok ? "" : r->rt_cache_why);
+	cli_printf("Runtime compilation\n");
+	cli_printf("  compiler helper: %s\n", r->rt_compiler ? "installed" : r->rt_compiler_why);
+	cli_printf("  kernel headers:  %s%s%s\n",
+		   r->rt_headers ? kheaders_describe(&r->kh, tree, sizeof(tree)) : "",
+		   r->rt_headers ? (r->rt_match ? " (match the running kernel)" : ": ") : "",
+		   r->rt_headers && r->rt_match ? "" : r->rt_headers_why);
+	cli_printf("  cache:           %s: %s", r->rt_cache_dir,
+		   r->rt_cache_ok ? "" : r->rt_cache_why);
 	if (r->rt_cache_ok)
-		printf("%d entries", r->rt_cache_entries);
-	printf("\n");
+		cli_printf("%d entries", r->rt_cache_entries);
+	cli_printf("\n");
 	if (r->preflight) {
-		printf("Preflight for %s (%s)\n", r->target.path,
-		       r->target.arch ? r->target.arch : "arch unknown");
+		cli_printf("Preflight for %s (%s)\n", r->target.path,
+			   r->target.arch ? r->target.arch : "arch unknown");
 		for (i = 0; i < r->target.note_cnt; i++)
-			printf("  note: %s\n", r->target.notes[i]);
+			cli_printf("  note: %s\n", r->target.notes[i]);
 	}
 	if (r->ok)
-		printf("Verdict: %s mode %s (%s)\n",
-		       r->preflight ? "that kernel can run the probes in" : "auto would use",
-		       r->mode, r->reason);
+		cli_printf("Verdict: %s mode %s (%s)\n",
+			   r->preflight ? "that kernel can run the probes in" : "auto would use",
+			   r->mode, r->reason);
 	else
-		printf("Verdict: no mode can run the required probes: %s (%s)\n",
-		       r->reason ? r->reason : "none", r->dry_err);
+		cli_printf("Verdict: no mode can run the required probes: %s (%s)\n",
+			   r->reason ? r->reason : "none", r->dry_err);
 }
 
 /* One line on stderr; in JSON mode also the {"error": ...} document. */

@@ -85,8 +85,8 @@ int do_compile(int argc, char **argv)
 			return 1;
 		}
 		if (!ca.json) {
-			printf("%s: %zu bytes, %s (headers %s)\n", path, ro.size[i],
-			       ro.from_cache[i] ? "from the cache" : "compiled", ro.headers);
+			cli_printf("%s: %zu bytes, %s (headers %s)\n", path, ro.size[i],
+				   ro.from_cache[i] ? "from the cache" : "compiled", ro.headers);
 			continue;
 		}
 		jw_start_object(&jw);

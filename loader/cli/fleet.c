@@ -143,13 +143,13 @@ int do_fleet(int argc, char **argv)
 		jw_key(&jw, "kernels");
 		jw_start_array(&jw);
 	} else if (a.csv) {
-		printf("kernel,arch,ringbuf,probe,verdict,detail\n");
+		cli_printf("kernel,arch,ringbuf,probe,verdict,detail\n");
 	} else {
-		printf("%-*s", width, "KERNEL");
+		cli_printf("%-*s", width, "KERNEL");
 		for (j = 0; j < probe_cnt; j++)
 			if (mask & (1u << j))
-				printf("  %-21s", probe_table[j]->name);
-		printf("  NOTES\n");
+				cli_printf("  %-21s", probe_table[j]->name);
+		cli_printf("  NOTES\n");
 	}
 
 	for (i = 0; i < n; i++) {
@@ -171,9 +171,11 @@ int do_fleet(int argc, char **argv)
 				jw_kv_str(&jw, "error", err);
 				jw_end_object(&jw);
 			} else if (a.csv) {
-				printf("%s,,,,error,\"%s\"\n", key, err);
+				cli_csv_field(key, false, false);
+				fputs(",,,error,", stdout);
+				cli_csv_field(err, true, true);
 			} else {
-				printf("%-*s  error: %s\n", width, key, err);
+				cli_printf("%-*s  error: %s\n", width, key, err);
 			}
 			continue;
 		}
@@ -206,7 +208,7 @@ int do_fleet(int argc, char **argv)
 			jw_key(&jw, "probes");
 			jw_start_object(&jw);
 		} else if (!a.csv) {
-			printf("%-*s", width, key);
+			cli_printf("%-*s", width, key);
 		}
 		for (j = 0; j < probe_cnt; j++) {
 			struct probe_verdict v;
@@ -224,19 +226,22 @@ int do_fleet(int argc, char **argv)
 				json_relocs(&jw, &st[j]);
 				jw_end_object(&jw);
 			} else if (a.csv) {
-				printf("%s,%s,%s,%s,%s,\"%s\"\n", key, f.arch ? f.arch : "",
-				       f.ringbuf ? "yes" : "no", probe_table[j]->name,
-				       v.word, v.detail);
+				cli_csv_field(key, false, false);
+				cli_csv_field(f.arch ? f.arch : "", false, false);
+				cli_csv_field(f.ringbuf ? "yes" : "no", false, false);
+				cli_csv_field(probe_table[j]->name, false, false);
+				cli_csv_field(v.word, false, false);
+				cli_csv_field(v.detail, true, true);
 			} else {
-				printf("  %-21s", v.word);
+				cli_printf("  %-21s", v.word);
 			}
 		}
 		if (a.json) {
 			jw_end_object(&jw);
 			jw_end_object(&jw);
 		} else if (!a.csv) {
-			printf("  %s%s\n", f.arch ? f.arch : "arch?",
-			       f.ringbuf ? "" : ", no ringbuf: perfbuf");
+			cli_printf("  %s%s\n", f.arch ? f.arch : "arch?",
+				   f.ringbuf ? "" : ", no ringbuf: perfbuf");
 			for (j = 0; j < probe_cnt; j++) {
 				struct probe_verdict v;
 
@@ -244,7 +249,7 @@ int do_fleet(int argc, char **argv)
 					continue;
 				probe_verdict(&st[j], &f, &v);
 				if (v.detail[0])
-					printf("    %s: %s\n", probe_table[j]->name, v.detail);
+					cli_printf("    %s: %s\n", probe_table[j]->name, v.detail);
 			}
 		}
 		bpfport__destroy(bp);

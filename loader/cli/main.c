@@ -159,7 +159,7 @@ static int do_version(int argc, char **argv)
 	}
 	printf("bpfport %s\nmodes: core core-btfhub runtime\nembedded BTF: %d kernels\n",
 	       BPFPORT_VERSION, n > 0 ? n : 0);
-	printf("runtime compiler: %s\n", rtc ? "installed" : why);
+	cli_printf("runtime compiler: %s\n", rtc ? "installed" : why);
 	return 0;
 }
 

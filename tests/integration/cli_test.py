@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Bad input and clean exits: each a clear one-line error, the right exit
-status, and nothing left loaded or pinned in the kernel."""
+status, and nothing left loaded or pinned in the kernel; names from
+outside (files, tar members, os-release) printed escaped, one entry a line."""
 import argparse
+import csv
+import io
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,6 +47,86 @@ def pinned():
     return sorted(os.listdir("/sys/fs/bpf")) if os.path.isdir("/sys/fs/bpf") else []
 
 
+# a control character (C0 but the newline ending a line, DEL, C1 as UTF-8)
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f\x80-\x9f]")
+HOSTILE = "evil\n\x1b[31mforged\x1b]0;title\x07,ok,\"x\""
+
+
+def no_raw_control(what, text):
+    m = RAW_CONTROL.search(text)
+    if m:
+        raise harness.Failure("%s: raw control character %r at %d: %r"
+                              % (what, m.group(), m.start(), text[max(0, m.start() - 60):][:160]))
+
+
+def hostile_names(bp):
+    """A btfhub tree whose file names and tar member names hold a newline,
+    ESC sequences, a comma and quotes, and an os-release whose PRETTY_NAME
+    holds ESC sequences and a CR: fleet's text and CSV keep one row per entry, check's text one
+    distro line, the log lines one line each; no control byte is printed."""
+    root = tempfile.mkdtemp(prefix="bpfport-test-hostile-")
+    try:
+        native = open(harness.NATIVE_BTF, "rb").read()
+        d = os.path.join(root, "archive", "ubuntu", "20.04", "x86_64")
+        os.makedirs(d)
+        evil = "5.4.0-" + HOSTILE + ".btf"
+        with open(os.path.join(d, evil), "wb") as f:
+            f.write(native)
+        # a tarball with two .btf members, one named like the file above:
+        # the error row names both
+        with tarfile.open(os.path.join(d, "5.4.0-two.btf.tar.xz"), "w:xz",
+                          format=tarfile.PAX_FORMAT) as t:
+            for name in ("a.btf", HOSTILE + ".btf"):
+                info = tarfile.TarInfo(name)
+                info.size = 16
+                t.addfile(info, io.BytesIO(b"\0" * 16))
+        keys = sorted(["ubuntu/20.04/x86_64/5.4.0-two.btf",
+                       "ubuntu/20.04/x86_64/" + evil])
+        esc = [k.replace("\n", "\\n").replace("\x1b", "\\u001b").replace("\x07", "\\u0007")
+               for k in keys]
+
+        p = run([bp, "fleet", "--probes", "exec", os.path.join(root, "archive")])
+        no_raw_control("fleet text stdout", p.stdout)
+        no_raw_control("fleet text stderr", p.stderr)
+        rows = [l for l in p.stdout.splitlines() if not l.startswith(" ")]
+        check(len(rows) == 3 and rows[0].startswith("KERNEL"),
+              "fleet text: %d rows, expected a header and 2: %r" % (len(rows), p.stdout))
+        check(rows[1].startswith(esc[0]) and rows[2].startswith(esc[1]),
+              "fleet text rows do not start with the escaped names %r: %r" % (esc, rows))
+        check("two .btf entries (a.btf, " + HOSTILE.replace("\n", "\\n")
+              .replace("\x1b", "\\u001b").replace("\x07", "\\u0007") in rows[2],
+              "fleet text: the tar member is not named escaped: %r" % rows[2])
+
+        p = run([bp, "fleet", "--csv", "--probes", "exec", os.path.join(root, "archive")])
+        no_raw_control("fleet csv stdout", p.stdout)
+        rows = list(csv.reader(io.StringIO(p.stdout)))
+        check(len(rows) == 3 and all(len(r) == 6 for r in rows),
+              "fleet csv: expected 3 rows of 6 fields: %r" % p.stdout)
+        check([r[0] for r in rows[1:]] == esc,
+              "fleet csv: kernel fields %r, expected %r" % ([r[0] for r in rows[1:]], esc))
+        check(rows[1][4] == "ok" and rows[2][4] == "error" and "two .btf entries" in rows[2][5],
+              "fleet csv: rows %r" % rows[1:])
+
+        osr = os.path.join(root, "os-release")
+        with open(osr, "w") as f:
+            # a value cannot hold a newline (one line each); a CR can
+            f.write('ID=debian\nVERSION_ID=12\nPRETTY_NAME="Debian\x1b[2J\rforged\x1b]0;t\x07"\n')
+        p = run([bp, "check", "--probes", "exec", "--os-release", osr])
+        no_raw_control("check text stdout", p.stdout)
+        no_raw_control("check text stderr", p.stderr)
+        distro = [l for l in p.stdout.splitlines() if l.startswith("  distro:")]
+        check(distro == ["  distro:        Debian\\u001b[2J\\rforged\\u001b]0;t\\u0007"],
+              "check text: distro line %r" % distro)
+
+        # a log line naming a file from outside
+        p = run([bp, "run", "--mode", "core-btfhub", "--btf",
+                 os.path.join(root, HOSTILE), "--duration", "0"])
+        no_raw_control("run stderr", p.stderr)
+        one_error_line(p, "run --btf hostile", ["forged"])
+    finally:
+        shutil.rmtree(root)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bpfport", required=True)
@@ -54,6 +140,7 @@ def main():
 
     def body():
         before_pins = pinned()
+        hostile_names(bp)
         # usage errors: exit 2
         for argv, words in ((["run", "--probes", "exec,bogus"], ["unknown probe 'bogus'", "exec,open,tcp,oom"]),
                             (["run", "--duration", "abc"], ["bad --duration 'abc'"]),
