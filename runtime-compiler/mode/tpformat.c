@@ -34,12 +34,26 @@ struct tp_field {
 };
 
 
+/* A C identifier, and not a keyword: what names in the generated C may be
+ * (nothing else from the file reaches it but numbers). */
 static bool is_ident(const char *s)
 {
-	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+	static const char *const keywords[] = { "auto", "break", "case", "char",
+		"const", "continue", "default", "do", "double", "else", "enum",
+		"extern", "float", "for", "goto", "if", "inline", "int", "long",
+		"register", "restrict", "return", "short", "signed", "sizeof",
+		"static", "struct", "switch", "typedef", "union", "unsigned",
+		"void", "volatile", "while", "_Bool", "_Static_assert" };
+	const char *p = s;
+	size_t i;
+
+	if (!*p || !(isalpha((unsigned char)*p) || *p == '_'))
 		return false;
-	for (s++; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_'))
+	for (p++; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_'))
+			return false;
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (!strcmp(s, keywords[i]))
 			return false;
 	return true;
 }
@@ -336,8 +350,16 @@ int tpformat_struct(const char *tracefs, const char *category,
 
 		lineno++;
 		if (!strncmp(p, "ID:", 3)) {
-			snprintf(id, sizeof(id), "%s", p + 3 + strspn(p + 3, " \t"));
+			/* a number, or the file is not what tracefs writes */
+			p += 3 + strspn(p + 3, " \t");
+			snprintf(id, sizeof(id), "%s", p);
 			trim(id);
+			if (!id[0] || id[strspn(id, "0123456789")]) {
+				seterr(err, errlen, "%s line %zu: ID \"%.40s\" is not a number: a format this parser does not understand; report it with the file",
+				       path, lineno, p);
+				ret = -EINVAL;
+				goto out;
+			}
 			continue;
 		}
 		if (!strncmp(p, "print fmt:", 10))

@@ -24,7 +24,10 @@
  *   #define BPFPORT_TP_HAS_<event>_<field> 1      for every field,
  *   #define BPFPORT_TP_DATALOC_<event>_<field> 1  for __data_loc fields,
  * so BPF code can test at compile time for an optional field or a
- * changed layout. The text needs no header: only builtin C types.
+ * changed layout. The text needs no header: only builtin C types. Of the
+ * file, only field names (C identifiers, not keywords), struct tags of
+ * plain pointers and numbers reach it: an ID that is not a number, or a
+ * name that is not an identifier, refuses the file.
  * Returns 0, -ENOENT (no such event: err names the path), -EINVAL
  * (a format the parser does not understand: err says which line), or
  * -errno.

@@ -1648,6 +1648,10 @@ static void test_tpformat_errors(const char *bad)
 		{ "dup", "line 9: field a appears twice", -EINVAL },
 		{ "nooffset", "line 8: missing or bad offset/size", -EINVAL },
 		{ "badname", "line 8: no type or field name", -EINVAL },
+		/* the ID goes into a comment: it must not close it */
+		{ "breakout", "line 2: ID \"9105 */ int evil(void) { return 0; } /*\" is not a number", -EINVAL },
+		/* a field named by a C keyword is no identifier */
+		{ "keyword", "line 8: no type or field name", -EINVAL },
 		{ "empty", "has no fields: not a tracepoint format file", -EINVAL },
 		{ "missing", "this kernel has no such tracepoint", -ENOENT },
 	};
@@ -1660,6 +1664,16 @@ static void test_tpformat_errors(const char *bad)
 		CHECK_ERR(ret, cases[i].ret, err, cases[i].why);
 		CHECK(text == NULL);
 	}
+	/* declarations written to break out of the struct: only identifiers
+	 * and numbers of it reach the C, whose one comment is the first line */
+	text = gen(bad, "bad", "sneaky");
+	CHECK_HAS(text, "\tconst void *q;\n\tconst void *p;\n\tint r[4];\n"
+			"\tunsigned int __data_loc_s;\n};\n");
+	CHECK(text && !strstr(text, "evil"));
+	CHECK(text && !strstr(strchr(text, '\n'), "/*") && !strstr(strchr(text, '\n'), "*/"));
+	if (text)
+		compile_generated("sneaky", text, NULL);
+	free(text);
 	CHECK_ERR(tpformat_struct(bad, "..", "x", "s", &text, err, sizeof(err)),
 		  -EINVAL, err, "is not a C identifier");
 	CHECK_ERR(tpformat_struct(bad, "bad", "dup/../x", "s", &text, err, sizeof(err)),
