@@ -38,6 +38,8 @@ struct report {
 	struct utsname uts;
 	struct os_release os;
 	bool os_ok;
+	char os_err[1024];	/* when !os_ok: the reader's message, as the
+				 * btfhub lookup reports it */
 	bool priv_ok;
 	char priv_err[256];
 	bool cap_admin, cap_bpf, cap_perfmon;
@@ -124,7 +126,7 @@ static void gather(struct report *r, const struct check_args *a)
 		     .cache_dir = a->btf.cache_dir);
 	bp_opts_complete(&given, &r->opts);	/* args.c checked mode and output */
 	uname(&r->uts);
-	r->os_ok = !os_release_read(r->opts.os_release, &r->os, NULL, 0);
+	r->os_ok = !os_release_read(r->opts.os_release, &r->os, r->os_err, sizeof(r->os_err));
 	r->cap_admin = cap_effective(CAP_SYS_ADMIN);
 	r->cap_bpf = cap_effective(CAP_BPF);
 	r->cap_perfmon = cap_effective(CAP_PERFMON);
@@ -249,6 +251,7 @@ static void print_json(const struct report *r, bool pretty)
 	} else {
 		jw_null(&jw);
 	}
+	jw_kv_str_or_null(&jw, "os_error", r->os_ok ? NULL : r->os_err);
 	jw_end_object(&jw);
 
 	jw_key(&jw, "privileges");
@@ -442,7 +445,8 @@ static void print_text(const struct report *r)
 	cli_printf("System\n");
 	cli_printf("  kernel:        %s %s\n", r->uts.release, r->uts.version);
 	cli_printf("  arch:          %s\n", r->uts.machine);
-	cli_printf("  distro:        %s\n", r->os_ok ? r->os.pretty_name : "unknown (no os-release)");
+	cli_printf("  distro:        %s%s\n", r->os_ok ? "" : "unknown: ",
+		   r->os_ok ? r->os.pretty_name : r->os_err);
 	cli_printf("Privileges\n");
 	cli_printf("  euid %u, CAP_SYS_ADMIN %s, CAP_BPF %s, CAP_PERFMON %s: %s\n",
 		   (unsigned)geteuid(), r->cap_admin ? "yes" : "no",

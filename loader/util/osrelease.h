@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * os-release(5): the one parser, for check's distro line, the btfhub
- * lookup key and the kernel-headers package hint.
+ * lookup key and the kernel-headers package hint. Each takes the fields
+ * only from a file this reader accepts: check shows the error otherwise,
+ * the lookup fails with it, the hint names no distribution.
  *
  * The rules:
  *  - lines are KEY=value; blanks before KEY are skipped; a line starting

@@ -256,8 +256,10 @@ void kheaders_package_hint(const char *release, char *buf, size_t len)
 	if (!release) {
 		release = uname(&u) ? "this kernel" : u.release;
 	}
-	/* what it says even without an ID (ID_LIKE alone) helps */
-	os_release_read(env && *env ? env : NULL, &os, NULL, 0);
+	/* an os-release the other readers refuse (no ID, an ID too long)
+	 * names no distribution here either */
+	if (os_release_read(env && *env ? env : NULL, &os, NULL, 0))
+		memset(&os, 0, sizeof(os));
 	if (os_is(&os, deb))
 		snprintf(buf, len, "install linux-headers-%s (apt-get install linux-headers-%s)",
 			 release, release);

@@ -115,6 +115,41 @@ def main():
         check(d["system"]["os"] and d["system"]["os"]["id"] == "debian",
               "check with $BPFPORT_OS_RELEASE: system.os %s" % d["system"]["os"])
 
+        # long lines and IDs: one reader, one verdict. A too-long ID is the
+        # same error in check (JSON and text) as in the archive lookup; a
+        # long PRETTY_NAME line is read whole and cut to the same value in
+        # both outputs
+        with tempfile.TemporaryDirectory() as tmp:
+            longid = os.path.join(tmp, "longid")
+            with open(longid, "w") as f:
+                f.write('PRETTY_NAME="%s"\nID=%s\nVERSION_ID=12\nID_LIKE=debian\n'
+                        % ("p" * 20000, "x" * 100))
+            want = "os-release %s: ID or VERSION_ID longer than 63 bytes" % longid
+            rc, d = run_check(args.bpfport, "--os-release", longid)
+            errs = validate(d, schema)
+            check(not errs, "schema (long ID): %s" % errs[:5])
+            check(d["system"]["os"] is None and want in (d["system"].get("os_error") or ""),
+                  "check, long ID: os %s, os_error %r" % (d["system"]["os"], d["system"].get("os_error")))
+            p = subprocess.run([args.bpfport, "check", "--os-release", longid], capture_output=True,
+                               text=True, timeout=300)
+            distro = [l for l in p.stdout.splitlines() if l.startswith("  distro:")]
+            check(len(distro) == 1 and distro[0].startswith("  distro:        unknown: " + want),
+                  "check text, long ID: %r" % distro)
+            r = subprocess.run([args.bpfport, "run", "-d", "0", "--mode", "core-btfhub",
+                                "--hide-native-btf", "--os-release", longid],
+                               capture_output=True, text=True, timeout=300)
+            check(r.returncode == 1 and want in r.stderr, "run, long ID: %r" % r.stderr[-600:])
+            longline = os.path.join(tmp, "longline")
+            with open(longline, "w") as f:
+                f.write('NAME=%s\nPRETTY_NAME="%s"\nID=debian\nVERSION_ID=12\n' % ("n" * 30000, "p" * 20000))
+            rc, d = run_check(args.bpfport, "--os-release", longline)
+            check(d["system"]["os"] == {"id": "debian", "version_id": "12", "pretty_name": "p" * 255}
+                  and d["system"]["os_error"] is None, "check, long line: %s" % str(d["system"])[:300])
+            p = subprocess.run([args.bpfport, "check", "--os-release", longline], capture_output=True,
+                               text=True, timeout=300)
+            check("  distro:        %s\n" % ("p" * 255) in p.stdout, "check text, long line: %r"
+                  % [l for l in p.stdout.splitlines() if "distro" in l])
+
         # text mode and the check_core_support name
         p = subprocess.run([args.bpfport, "check"], capture_output=True, text=True, timeout=300)
         check(p.returncode == 0 and "Verdict: auto would use mode core (native-btf)" in p.stdout,

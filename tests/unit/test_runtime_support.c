@@ -834,6 +834,11 @@ static void test_package_hints(void)
 		{ "ID=sles\n", "install kernel-default-devel" },
 		{ "ID=arch\n", "install linux-headers (pacman -S linux-headers) for 5.4.0-x" },
 		{ "ID=gentoo\n", "install the kernel headers of 5.4.0-x" },
+		/* a file check and the btfhub lookup refuse names no distribution
+		 * here either, whatever its ID_LIKE says */
+		{ "ID=debian-but-far-too-long-for-an-id-of-os-release-it-is-64-bytes-x\nID_LIKE=debian\n",
+		  "install the kernel headers of 5.4.0-x" },
+		{ "NAME=no id\nID_LIKE=debian\n", "install the kernel headers of 5.4.0-x" },
 	};
 	char hint[256];
 	size_t i;
