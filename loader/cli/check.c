@@ -571,7 +571,13 @@ int do_check(int argc, char **argv)
 		if (target_facts_read(a.btf.btf, &r.target, err, sizeof(err)))
 			goto fail;
 	}
+	cli_catch_signals();
 	gather(&r, &a);
+	if (cli_signal()) {
+		bpfport__destroy(r.bp);
+		target_facts_free(&r.target);
+		return cli_die_of_signal("no report; nothing left loaded or extracted");
+	}
 	if (a.json)
 		print_json(&r, a.pretty);
 	else

@@ -32,6 +32,17 @@ void cli_csv_field(const char *s, bool quote, bool last);
  * (2) is printed. */
 int cli_parsed(int ret, const char *usage, const char *err);
 
+/* SIGINT and SIGTERM, for a command that cleans up: the handler records
+ * the signal and calls bpfport_interrupt(), so that the library stops and
+ * releases what it holds (programs, links, extracted headers) at its next
+ * step; the command then checks cli_signal() (0: none) and, when it was
+ * stopped, ends with cli_die_of_signal(): one line saying so ("interrupted
+ * by SIGTERM: @what") and death by that signal, as a shell expects of a
+ * program it interrupted. A signal the caller ignores stays ignored. */
+void cli_catch_signals(void);
+int cli_signal(void);
+int cli_die_of_signal(const char *what);
+
 /* ---- verdict.c ---- */
 /* What can be told of a target kernel from its BTF alone. */
 struct target_facts {

@@ -53,7 +53,10 @@ int do_compile(int argc, char **argv)
 		cli_error("%s", bpfport_errmsg());
 		return 2;
 	}
+	cli_catch_signals();
 	ret = runtime_prepare(&opts, mask, &ro, &reason, detail, sizeof(detail));
+	if (ret && cli_signal())
+		return cli_die_of_signal("nothing written; the extracted headers removed");
 	if (ret) {
 		cli_error("%s: %s", reason, detail);
 		return 1;

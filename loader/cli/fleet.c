@@ -152,7 +152,8 @@ int do_fleet(int argc, char **argv)
 		cli_printf("  NOTES\n");
 	}
 
-	for (i = 0; i < n; i++) {
+	cli_catch_signals();
+	for (i = 0; i < n && !cli_signal(); i++) {
 		struct target_facts f;
 		const struct probe_status *st;
 		struct bpfport *bp;
@@ -184,6 +185,10 @@ int do_fleet(int argc, char **argv)
 			     .btf_path = files[i].path,
 			     .output = f.ringbuf ? BPFPORT_OUTPUT_AUTO : BPFPORT_OUTPUT_PERFBUF);
 		bp = bpfport__open(&opts);
+		if (!bp && cli_signal()) {
+			target_facts_free(&f);
+			break;
+		}
 		if (!bp) {
 			cli_error("%s: %s", key, bpfport_errmsg());
 			target_facts_free(&f);
@@ -254,6 +259,10 @@ int do_fleet(int argc, char **argv)
 		}
 		bpfport__destroy(bp);
 		target_facts_free(&f);
+	}
+	if (cli_signal()) {
+		free(files);
+		return cli_die_of_signal("the table stops at the kernel it was at; nothing left loaded");
 	}
 	if (a.json) {
 		jw_end_array(&jw);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfport CLI: one command table, each subcommand with its own help and
  * its own file (run.c, check.c, fleet.c, ...); this one holds the table,
- * version and help, and the text output all of them write through. */
+ * version and help, and what all of them share: the text output they write
+ * through, the handling of SIGINT and SIGTERM. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -119,6 +121,49 @@ int cli_parsed(int ret, const char *usage, const char *err)
 		return 2;
 	}
 	return -1;
+}
+
+/* ---- SIGINT and SIGTERM ---- */
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	caught = sig;
+	bpfport_interrupt();
+}
+
+void cli_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+
+	/* SA_RESTART: a write to a full stdout pipe that a signal interrupts
+	 * resumes (stdio would drop the rest of the line); poll and
+	 * epoll_wait return EINTR whatever the flag (signal(7)), so the signal
+	 * still ends the wait */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		/* one the caller ignores (nohup, a background job) stays so */
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+int cli_signal(void)
+{
+	return caught;
+}
+
+int cli_die_of_signal(const char *what)
+{
+	int sig = caught;
+
+	cli_log("interrupted by %s: %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM", what);
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	return 128 + sig;
 }
 
 int cli_print(enum bpfport_print_level level, const char *fmt, va_list ap)

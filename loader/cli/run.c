@@ -2,7 +2,6 @@
 /* bpfport run: load the probes and stream their events until a signal or
  * --duration, then one summary line. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,14 +11,6 @@
 
 #include "args.h"
 #include "cli.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 struct run_ctx {
 	enum bpfport_format format;
@@ -67,7 +58,6 @@ static double now_s(void)
 
 int do_run(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct bpfport *bp = NULL;
 	struct run_args a;
 	struct run_ctx rc;
@@ -87,13 +77,10 @@ int do_run(int argc, char **argv)
 	cli_verbose = a.verbose;
 	rc.format = a.format;
 
-	/* SA_RESTART: a write to a full stdout pipe that a signal interrupts
-	 * resumes (stdio would drop the rest of the line); poll and
-	 * epoll_wait return EINTR whatever the flag (signal(7)), so the signal
-	 * still ends the wait */
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* a signal before "running" stops the loading (nothing is left
+	 * loaded or attached, and it dies of the signal); after it, it ends
+	 * the run as --duration does */
+	cli_catch_signals();
 	/* a previous agent's, left by a SIGKILL: ready only once attached */
 	if (a.ready_file && unlink(a.ready_file) && errno != ENOENT) {
 		cli_error("--ready-file %s: %s", a.ready_file, strerror(errno));
@@ -108,12 +95,18 @@ int do_run(int argc, char **argv)
 		     .kernel_headers = a.btf.kernel_headers,
 		     .cache_dir = a.btf.cache_dir);
 	bp = bpfport__open(&opts);
+	if (!bp && cli_signal())
+		return cli_die_of_signal("stopped before anything was attached, nothing left loaded");
 	if (!bp) {
 		cli_error("%s", bpfport_errmsg());
 		/* an unknown probe is a usage error */
 		return errno == EINVAL && a.probes ? 2 : 1;
 	}
 	if (bpfport__attach(bp)) {
+		if (cli_signal()) {
+			bpfport__destroy(bp);
+			return cli_die_of_signal("stopped before everything was attached, all detached and unloaded");
+		}
 		cli_error("%s", bpfport_errmsg());
 		goto cleanup;
 	}
@@ -130,7 +123,7 @@ int do_run(int argc, char **argv)
 	cli_log("running %s\n", summary);
 
 	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
-	while (!stop) {
+	while (!cli_signal()) {
 		int timeout = 100;
 
 		if (a.duration >= 0) {

@@ -6,7 +6,9 @@
  * output -> shared maps -> per probe open/configure/load -> attach ->
  * consumer. Every resource starts as a sentinel and bpfport__destroy()
  * releases only what was acquired; nothing is pinned, so a crash or a
- * signal leaves nothing behind in the kernel either.
+ * signal leaves nothing behind in the kernel either. bpfport_interrupt()
+ * stops open and attach between their steps (chain, probes, programs):
+ * they fail with EINTR and the caller destroys what there is.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -166,6 +168,7 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 		bp_err(EPERM, "%s", why);
 		goto fail;
 	}
+	runtime_reap_stale();
 	err = ensure_tracefs(&tracefs, &mounted);
 	if (err)
 		goto fail;
@@ -186,7 +189,11 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 		goto fail;
 	if (!bp->dry_run)
 		bp->self_tgid = self_tgid();
-	if (chain_run(bp, opts))
+	bp_test_stall("open");
+	err = chain_run(bp, opts);
+	if (err == -EINTR)
+		goto fail;
+	if (err)
 		goto no_mode;
 
 	if (!bp->dry_run) {
@@ -239,6 +246,8 @@ int bpfport__attach(struct bpfport *bp)
 
 			if (!bpf_program__autoload(prog))
 				continue;
+			if (bp_interrupted())
+				return bp_err_interrupted();
 			ps = &st->progs[k];
 			l = bpf_program__attach(prog);
 			if (!l) {
@@ -262,6 +271,7 @@ int bpfport__attach(struct bpfport *bp)
 			bp->links[i][k] = l;
 			ps->attached = true;
 			k++;
+			bp_test_stall("attach");
 		}
 		st->attached = st->loaded;
 	}

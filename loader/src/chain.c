@@ -144,8 +144,12 @@ int chain_run(struct bpfport *bp, const struct bpfport_opts *o)
 
 		if (!step_wanted(s, o))
 			continue;
+		if (bp_interrupted())
+			return bp_err_interrupted();
 		memset(&out, 0, sizeof(out));
 		if (s->resolve(bp, s, o, &out)) {
+			if (bp_interrupted())
+				return bp_err_interrupted();
 			/* no reason: --btf / $BPFPORT_BTF not given, no step */
 			if (out.reason)
 				attempt_add(bp, s, false, out.reason, "%s", out.detail);
@@ -165,6 +169,8 @@ int chain_run(struct bpfport *bp, const struct bpfport_opts *o)
 			bp->mode = s->mode;
 			return 0;
 		}
+		if (bp_interrupted())
+			return bp_err_interrupted();
 		attempt_add(bp, s, false, first_failure(bp), "%s: %s", out.label,
 			    bpfport_errmsg());
 	}

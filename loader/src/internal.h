@@ -44,6 +44,19 @@ const char *bp_setting_name(enum bp_setting s, bool arg);
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
 int bp_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- interruption (bpfport_interrupt()) ----
+ * Every long step checks bp_interrupted() before it starts and unwinds
+ * with -EINTR; bp_err_interrupted() records the one message for it. */
+bool bp_interrupted(void);
+int bp_err_interrupted(void);
+/* Tests only: with $BPFPORT_TEST_STALL=@phase, the first time a phase is
+ * reached it logs "test: stalled at PHASE" and waits (30 s at most, or
+ * until interrupted), so that a test can signal the process there. The
+ * phases: "open" (the event maps made, no probe loaded yet), "load" (a
+ * probe loaded, the next not yet), "attach" (a program attached, the next
+ * not yet), "extract" (kheaders.tar.xz half extracted). */
+void bp_test_stall(const char *phase);
+
 /* ---- system facts (sysinfo.c; os-release: util/osrelease.h) ---- */
 /* Kernel config: <sysroot>/boot/config-R, else /proc/config.gz. */
 struct kconfig_item {

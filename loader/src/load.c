@@ -390,9 +390,13 @@ int load_probes(struct bpfport *bp)
 
 		if (!st->selected)
 			continue;
+		if (bp_interrupted())
+			return bp_err_interrupted();
 		err = probe_open(bp, i);
-		if (!err)
+		if (!err) {
+			bp_test_stall("load");
 			continue;
+		}
 		if (!bp->dry_run)
 			probe_close(bp, i);
 		if (probe_table[i]->optional) {

@@ -47,7 +47,8 @@ struct bpfport {
  * counter every probe shares. */
 int create_shared_maps(struct bpfport *bp);
 /* Loads the selected probes with bp->btf or bp->rt; fills statuses.
- * Returns 0 when every required probe loaded, else the first error. */
+ * Returns 0 when every required probe loaded, else the first error
+ * (-EINTR: interrupted, before the next probe). */
 int load_probes(struct bpfport *bp);
 /* Reason of the first required probe that did not load. */
 const char *first_failure(const struct bpfport *bp);
@@ -64,7 +65,8 @@ void libbpf_print_release(void);
 /* ---- chain.c ---- */
 /* Tries the modes in order (or the one asked for); the first whose source
  * resolves and loads every required probe wins. Returns 0 with bp->mode
- * set, or -ENOTSUP when none worked (bp->attempts say why). */
+ * set, -ENOTSUP when none worked (bp->attempts say why), or -EINTR when
+ * bpfport_interrupt() stopped it. */
 int chain_run(struct bpfport *bp, const struct bpfport_opts *o);
 
 #endif /* BPFPORT_LOADER_H */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -67,4 +70,37 @@ const char *bp_setting_name(enum bp_setting s, bool arg)
 const char *bpfport_errmsg(void)
 {
 	return errmsg[0] ? errmsg : strerror(errno);
+}
+
+/* ---- interruption (bpfport_interrupt()) ---- */
+
+static volatile sig_atomic_t interrupted;
+
+void bpfport_interrupt(void)
+{
+	interrupted = 1;
+}
+
+bool bp_interrupted(void)
+{
+	return interrupted;
+}
+
+int bp_err_interrupted(void)
+{
+	return bp_err(EINTR, "interrupted (bpfport_interrupt()): stopped before the next step");
+}
+
+void bp_test_stall(const char *phase)
+{
+	static bool stalled;
+	const char *want = getenv("BPFPORT_TEST_STALL");
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+	if (stalled || !want || strcmp(want, phase))
+		return;
+	stalled = true;
+	pr_warn("test: stalled at %s\n", phase);
+	for (int i = 0; i < 3000 && !interrupted; i++)
+		nanosleep(&nap, NULL);
 }

@@ -485,6 +485,8 @@ int kheaders_find(const char *explicit_dir, const char *release,
 	int ret;
 
 	memset(kh, 0, sizeof(*kh));
+	kh->tmpfd = -1;
+	kheaders_reap_stale();
 	if (uname(&u))
 		return -errno;
 	if (!release || !*release)
@@ -524,13 +526,15 @@ int kheaders_find(const char *explicit_dir, const char *release,
 		     ret == -ETIMEDOUT ? "timed out" : ret ? "failed" : "loaded");
 	}
 	if (!stat(path, &st)) {
-		ret = kheaders_extract(path, kh->tmpdir, sizeof(kh->tmpdir), why, sizeof(why));
+		ret = kheaders_extract(path, kh, why, sizeof(why));
+		if (ret == -EINTR) {
+			seterr(err, errlen, "kernel headers: interrupted while extracting %s", path);
+			return ret;
+		}
 		if (!ret) {
 			ret = probe_tree(kh, "", kh->tmpdir, release, why, sizeof(why));
-			if (ret) {
-				kheaders_rm_tree(kh->tmpdir);
-				kh->tmpdir[0] = '\0';
-			}
+			if (ret)
+				kheaders_tmp_remove(kh);
 		}
 		note(kh, "/sys/kernel/kheaders.tar.xz", "%s", ret ? why : "ok");
 		if (!ret) {
@@ -556,9 +560,7 @@ void kheaders_cleanup(struct kheaders *kh)
 {
 	if (!kh)
 		return;
-	if (kh->tmpdir[0])
-		kheaders_rm_tree(kh->tmpdir);
-	kh->tmpdir[0] = '\0';
+	kheaders_tmp_remove(kh);
 	if (kh->extracted) {
 		kh->objtree[0] = kh->srctree[0] = '\0';
 		kh->extracted = false;

@@ -45,6 +45,7 @@ struct kheaders {
 	bool extracted;		/* from kheaders.tar.xz into tmpdir */
 	char arch[16];		/* kernel arch dir name: "x86", "arm64" */
 	char tmpdir[PATH_MAX];	/* private dir to remove (kheaders_cleanup) */
+	int tmpfd;		/* when tmpdir[0]: its fd, locked while in use */
 	char tried[1024];	/* "path: reason; ..." of every step tried */
 };
 
@@ -55,11 +56,13 @@ struct kheaders {
  * /usr/src/kernels/R, /sys/kernel/kheaders.tar.xz (after a quiet
  * "modprobe kheaders" when it is absent; extracted in process into a
  * private directory under /run or /tmp, removed by kheaders_cleanup()).
+ * First it removes what a killed process left there (kheaders_reap_stale()).
  * An explicit dir or $BPFPORT_KERNEL_HEADERS that is not usable is an
  * error (not skipped). A discovered tree for another release is skipped.
  * Every step is logged in kh->tried.
  * Returns 0, -ENOENT when none was found (err names the package to
- * install on this distribution), or -errno.
+ * install on this distribution), -EINTR (bpfport_interrupt(): nothing
+ * left extracted), or -errno.
  */
 int kheaders_find(const char *explicit_dir, const char *release,
 		  struct kheaders *kh, char *err, size_t errlen);
@@ -102,13 +105,21 @@ void kheaders_package_hint(const char *release, char *buf, size_t len);
 
 /* ---- kheaders.tar.xz (kheaders_extract.c), for kheaders_find() ---- */
 /* Extracts @tarxz into a new private directory (0700) under /run or /tmp,
- * written to @tmpdir; on failure nothing is left and @why says why. */
-int kheaders_extract(const char *tarxz, char *tmpdir, size_t len, char *why,
-		     size_t wlen);
-/* Removes a tree kheaders_extract() made (never following a link). */
-void kheaders_rm_tree(const char *path);
+ * /run/bpfport-kheaders-XXXXXX: its path in kh->tmpdir, its fd in
+ * kh->tmpfd, locked (flock) until kheaders_tmp_remove(). On failure
+ * nothing is left and @why says why (-EINTR: bpfport_interrupt()). */
+int kheaders_extract(const char *tarxz, struct kheaders *kh, char *why, size_t wlen);
+/* Removes kh->tmpdir (never following a link), then drops its lock; safe
+ * when there is none. */
+void kheaders_tmp_remove(struct kheaders *kh);
+/* Removes the private directories that a killed process left under /run
+ * and /tmp: only ours by name (bpfport-kheaders-XXXXXX), a directory, not
+ * a link, owned by this euid, and locked by no live process (this one's
+ * included: a lock is per open file). bpfport__open() and kheaders_find()
+ * call it, so every start cleans up. */
+void kheaders_reap_stale(void);
 /* "modprobe -q kheaders" with a timeout: 0, -ENOENT (no modprobe),
- * -ETIMEDOUT, or another failure. */
+ * -ETIMEDOUT, -EINTR (bpfport_interrupt()), or another failure. */
 int kheaders_modprobe(void);
 
 #endif /* BPFPORT_KHEADERS_H */

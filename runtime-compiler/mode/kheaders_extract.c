@@ -4,10 +4,14 @@
  * halves merged, extracted in process (util/xz.c, util/tar.c) into a new
  * private directory -- never a link out of it, no absolute names, no
  * "..", no devices, bounded in bytes, entries and depth -- and removed
- * again by kheaders_cleanup(); and the quiet "modprobe kheaders" that
- * makes the file appear when the kernel has it as a module.
+ * again by kheaders_cleanup(), or by the next start's
+ * kheaders_reap_stale() when this process was killed first (the
+ * directory is locked while in use, so a live one is never taken); and
+ * the quiet "modprobe kheaders" that makes the file appear when the
+ * kernel has it as a module. bpfport_interrupt() stops both.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +39,10 @@
 #define TAR_MAX_DEPTH		64		/* path components */
 #define XZ_MEMLIMIT		(256ULL << 20)
 #define MODPROBE_TIMEOUT_MS	10000
+#define TMP_NAME		"bpfport-kheaders-"	/* + mkdtemp's 6 letters or digits */
+
+/* where the private directories go: the first writable one */
+static const char *const tmp_bases[] = { "/run", "/tmp" };
 
 /* Opens the parent directory of @name below @rootfd, never following a
  * symlink; creates missing directories when @create. */
@@ -116,6 +125,11 @@ static int tar_write_file(struct tar *t, int pfd, const char *base, uint64_t siz
 	while (size && !ret) {
 		size_t k = size < sizeof(buf) ? size : sizeof(buf);
 
+		if (bp_interrupted()) {
+			ret = -EINTR;
+			seterr(why, wlen, "interrupted");
+			break;
+		}
 		ret = tar_read_data(t, buf, k, why, wlen);
 		if (!ret) {
 			ret = fsio_write_all(fd, buf, k);
@@ -142,6 +156,9 @@ static int tar_entry(struct tar *t, const struct tar_entry *e, void *ctx,
 
 	if (!name[0])	/* "./" itself */
 		return 0;
+	if (bp_interrupted())
+		return msg_set(why, wlen, -EINTR, "interrupted");
+	bp_test_stall("extract");
 	pfd = tar_parent(rootfd, name, true, &base);
 	if (pfd < 0) {
 		seterr(why, wlen, "entry %s: %s", name,
@@ -245,49 +262,82 @@ static void rm_tree_at(int dirfd, const char *name, int depth)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-void kheaders_rm_tree(const char *path)
+void kheaders_tmp_remove(struct kheaders *kh)
 {
 	char parent[PATH_MAX];
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(kh->tmpdir, '/');
 	int fd;
 
-	if (!base || base == path || strlen(path) >= sizeof(parent))
+	if (!kh->tmpdir[0])
 		return;
-	memcpy(parent, path, base - path);
-	parent[base - path] = '\0';
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	rm_tree_at(fd, base + 1, 0);
-	close(fd);
+	if (base && base != kh->tmpdir && strlen(kh->tmpdir) < sizeof(parent)) {
+		memcpy(parent, kh->tmpdir, base - kh->tmpdir);
+		parent[base - kh->tmpdir] = '\0';
+		fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			rm_tree_at(fd, base + 1, 0);
+			close(fd);
+		}
+	}
+	close(kh->tmpfd);	/* the lock, once nothing is left */
+	kh->tmpfd = -1;
+	kh->tmpdir[0] = '\0';
 }
 
-/* Extracts @tarxz into a new private directory (0700) under /run or /tmp. */
-int kheaders_extract(const char *tarxz, char *tmpdir, size_t len,
-			    char *why, size_t wlen)
+/* A new private directory (0700) below @base, open and locked (flock) for
+ * as long as it is in use. Returns its fd, or -errno. */
+static int tmp_create(const char *base, char *path, size_t len)
 {
-	static const char *const bases[] = { "/run", "/tmp" };
+	struct stat st;
+	int fd, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if ((size_t)snprintf(path, len, "%s/" TMP_NAME "XXXXXX", base) >= len)
+			return -ENAMETOOLONG;
+		if (!mkdtemp(path))
+			return -errno;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -errno;
+			rmdir(path);
+			return fd;
+		}
+		if (flock(fd, LOCK_EX) || fstat(fd, &st)) {
+			int err = -errno;
+
+			close(fd);
+			rmdir(path);
+			return err;
+		}
+		if (st.st_nlink)
+			return fd;
+		/* another start's reaper took it between mkdtemp and the
+		 * lock: it is gone (no link left), make another */
+		close(fd);
+	}
+	return -EAGAIN;
+}
+
+int kheaders_extract(const char *tarxz, struct kheaders *kh, char *why, size_t wlen)
+{
 	static const struct tar_limits lim = {
 		.max_entry = TAR_MAX_BYTES, .max_total = TAR_MAX_BYTES,
 		.max_entries = TAR_MAX_ENTRIES, .max_depth = TAR_MAX_DEPTH,
 	};
 	struct xz *x;
-	int fd, rootfd, ret = -ENOENT;
+	int fd, ret = -EACCES;
 	size_t i;
 
-	tmpdir[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(bases); i++) {
-		if (access(bases[i], W_OK))
-			continue;
-		snprintf(tmpdir, len, "%s/bpfport-kheaders-XXXXXX", bases[i]);
-		if (mkdtemp(tmpdir))
-			break;
-		tmpdir[0] = '\0';
+	kh->tmpdir[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(tmp_bases) && ret < 0; i++)
+		if (!access(tmp_bases[i], W_OK))
+			ret = tmp_create(tmp_bases[i], kh->tmpdir, sizeof(kh->tmpdir));
+	if (ret < 0) {
+		kh->tmpdir[0] = '\0';
+		return msg_set(why, wlen, ret, "no private directory in a writable /run or /tmp to extract it to: %s",
+			       strerror(-ret));
 	}
-	if (!tmpdir[0]) {
-		seterr(why, wlen, "no writable /run or /tmp to extract it to");
-		return -EACCES;
-	}
+	kh->tmpfd = ret;
 	/* compressed, it is smaller than its data */
 	fd = fsio_open_input(AT_FDCWD, tarxz, 0, TAR_MAX_BYTES, NULL);
 	if (fd < 0) {
@@ -300,23 +350,72 @@ int kheaders_extract(const char *tarxz, char *tmpdir, size_t len,
 		ret = -ENOMEM;
 		seterr(why, wlen, "xz decoder: out of memory");
 	} else {
-		rootfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (rootfd < 0) {
-			ret = -errno;
-			seterr(why, wlen, "open %s: %s", tmpdir, strerror(errno));
-		} else {
-			ret = tar_walk(xz_src, x, &lim, tar_entry, &rootfd, why, wlen);
-			close(rootfd);
-		}
+		ret = tar_walk(xz_src, x, &lim, tar_entry, &kh->tmpfd, why, wlen);
 	}
 	xz_free(x);
 	close(fd);
 	if (!ret)
 		return 0;
 fail:
-	kheaders_rm_tree(tmpdir);
-	tmpdir[0] = '\0';
+	kheaders_tmp_remove(kh);
 	return ret;
+}
+
+static bool tmp_name(const char *n)
+{
+	size_t p = strlen(TMP_NAME);
+
+	if (strncmp(n, TMP_NAME, p) || strlen(n) != p + 6)
+		return false;
+	for (n += p; *n; n++)
+		if (!isalnum((unsigned char)*n))
+			return false;
+	return true;
+}
+
+void kheaders_reap_stale(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tmp_bases); i++) {
+		int bfd = open(tmp_bases[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC), sfd;
+		struct dirent *de;
+		DIR *d = NULL;
+
+		sfd = bfd >= 0 ? dup(bfd) : -1;
+		if (sfd >= 0)
+			d = fdopendir(sfd);
+		if (!d) {
+			if (sfd >= 0)
+				close(sfd);
+			if (bfd >= 0)
+				close(bfd);
+			continue;
+		}
+		while ((de = readdir(d))) {
+			struct stat st, fst;
+			int fd;
+
+			/* ours: the name, a directory (not a link to one), this euid */
+			if (!tmp_name(de->d_name) ||
+			    fstatat(bfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+			    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+				continue;
+			fd = openat(bfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			/* and no live process holds it */
+			if (!fstat(fd, &fst) && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino &&
+			    !flock(fd, LOCK_EX | LOCK_NB)) {
+				pr_info("removing %s/%s: kernel headers a bpfport that was killed extracted\n",
+					tmp_bases[i], de->d_name);
+				rm_tree_at(bfd, de->d_name, 0);
+			}
+			close(fd);
+		}
+		closedir(d);
+		close(bfd);
+	}
 }
 
 /* "modprobe -q kheaders", quietly, with a timeout. Returns its status. */
@@ -358,10 +457,10 @@ int kheaders_modprobe(void)
 			break;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (waited >= MODPROBE_TIMEOUT_MS) {
+		if (waited >= MODPROBE_TIMEOUT_MS || bp_interrupted()) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
+			return waited >= MODPROBE_TIMEOUT_MS ? -ETIMEDOUT : -EINTR;
 		}
 		nanosleep(&ts, NULL);
 		waited += 10;

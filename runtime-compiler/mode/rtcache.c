@@ -351,8 +351,17 @@ int rtcache_lock(int dirfd, int *lockfd)
 	fd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	while ((ret = flock(fd, LOCK_EX)) && errno == EINTR)
-		;
+	/* another agent compiling: wait for it, unless interrupted (a
+	 * blocking flock() would be restarted after the signal) */
+	while ((ret = flock(fd, LOCK_EX | LOCK_NB)) && (errno == EWOULDBLOCK || errno == EINTR)) {
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+		if (bp_interrupted()) {
+			close(fd);
+			return -EINTR;
+		}
+		nanosleep(&nap, NULL);
+	}
 	if (ret || fstat(dirfd, &dst) || fstat(fd, &lst)) {
 		ret = -errno;
 		close(fd);

@@ -81,10 +81,11 @@ int rtcache_config_hash(const char *path, const char *release, char *out,
 int rtcache_open_dir(const char *dir, int *dirfd, char *err, size_t errlen);
 
 /*
- * Exclusive flock on <dir>/.lock; blocks until it is free. Held across
- * get -> compile -> put, two agents starting together compile once.
- * While this thread holds it, rtcache_put() and rtcache_clear() on the same
- * directory do not lock again. Returns 0 or -errno.
+ * Exclusive flock on <dir>/.lock; waits until it is free, or until
+ * bpfport_interrupt() (-EINTR). Held across get -> compile -> put, two
+ * agents starting together compile once. While this thread holds it,
+ * rtcache_put() and rtcache_clear() on the same directory do not lock
+ * again. Returns 0 or -errno.
  */
 int rtcache_lock(int dirfd, int *lockfd);
 int rtcache_unlock(int lockfd);

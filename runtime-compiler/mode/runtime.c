@@ -20,6 +20,11 @@
 #include "rtcache.h"
 #include "tpformat.h"
 
+void runtime_reap_stale(void)
+{
+	kheaders_reap_stale();
+}
+
 void runtime_objs_free(struct runtime_objs *ro)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ro->obj); i++) {
@@ -229,6 +234,12 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 
 		if (!(mask & (1u << i)))
 			continue;
+		if (bp_interrupted()) {
+			*reason = R_COMPILE_FAILED;
+			snprintf(detail, dlen, "interrupted");
+			ret = bp_err_interrupted();
+			goto out;
+		}
 		snprintf(main_file, sizeof(main_file), "%s.bpf.c", probe_table[i]->name);
 		flags[2] = main_file;
 		rtcache_key(&kp, key, sizeof(key));

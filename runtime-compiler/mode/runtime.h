@@ -30,10 +30,14 @@ struct runtime_objs {
 	char cache_dir[4096];
 };
 /* @o completed by bp_opts_complete(). 0, or -errno with *reason (a reason
- * code) and detail (one line) saying why. */
+ * code) and detail (one line) saying why; -EINTR when bpfport_interrupt()
+ * stopped it before the next compile (nothing left extracted). */
 int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 		    struct runtime_objs *ro, const char **reason, char *detail,
 		    size_t dlen);
 void runtime_objs_free(struct runtime_objs *ro);
+/* Removes what a killed runtime build left behind (its extracted kernel
+ * headers): bpfport__open() calls it at each start, whatever the mode. */
+void runtime_reap_stale(void);
 
 #endif /* BPFPORT_RUNTIME_H */

@@ -139,6 +139,17 @@ int main(void)
 	/* the caller's libbpf print callback is back */
 	CHECK(libbpf_set_print(NULL) == my_libbpf_print);
 	unlink(want_path);
+
+	/* a program on its way out (a signal handler called this): every
+	 * open stops before loading anything, with EINTR */
+	bpfport_interrupt();
+	{
+		BPFPORT_OPTS(o, .probes = "exec", .mode = BPFPORT_MODE_CORE);
+
+		bp = bpfport__open(&o);
+	}
+	CHECK(!bp && errno == EINTR);
+	CHECK_HAS(bpfport_errmsg(), "interrupted");
 	if (failures) {
 		printf("FAIL: %d check(s) failed\n", failures);
 		return 1;

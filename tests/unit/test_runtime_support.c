@@ -877,6 +877,28 @@ static void tar_good_tree(struct tarb *t, const char *release)
 	tb_add(t, "./include/linux/short.h", '0', NULL, "#define PAX 1\n");
 }
 
+/* kheaders_reap_stale() removes what a killed process left beside @live,
+ * the dir a kh holds (locked), and leaves that one and names not its own
+ * alone. */
+static void test_reap_stale(const char *live)
+{
+	char base[PATH_MAX], stale[PATH_MAX + 64], other[PATH_MAX + 64], sub[PATH_MAX + 128];
+	const char *slash = strrchr(live, '/');
+
+	fmt(base, sizeof(base), "%.*s", (int)(slash - live), live);
+	fmt(stale, sizeof(stale), "%s/bpfport-kheaders-XXXXXX", base);
+	CHECK(mkdtemp(stale) != NULL);	/* as one a SIGKILL left */
+	fmt(sub, sizeof(sub), "%s/include/x.h", stale);
+	write_text(sub, "#define X 1\n");
+	fmt(other, sizeof(other), "%s/bpfport-kheaders-XXXXXXX", base);	/* 7: not ours */
+	CHECK(mkdtemp(other) != NULL);
+	kheaders_reap_stale();
+	CHECK(!exists(stale));
+	CHECK(exists(live));
+	CHECK(exists(other));
+	rmdir(other);
+}
+
 static void test_kheaders_tarxz(void)
 {
 	const char *R = "5.10.0-99-test", *root = tmp("root2");
@@ -924,6 +946,7 @@ static void test_kheaders_tarxz(void)
 
 		CHECK(!stat(kh.tmpdir, &st) && (st.st_mode & 0777) == 0700);
 	}
+	test_reap_stale(kh.tmpdir);
 	fmt(p, sizeof(p), "%s/include/a-directory-name-long-enough-that-the-whole-path-needs-a-gnu-long-name-entry-in-the-tar-archive/deep.h", kh.objtree);
 	CHECK(exists(p));
 	fmt(p, sizeof(p), "%s/include/linux/pax-named-header-file.h", kh.objtree);

@@ -77,6 +77,20 @@ BPFPORT_API void bpfport_set_cli_names(bool cli);
 BPFPORT_API const char *bpfport_errmsg(void);
 
 /*
+ * Stops what the library is doing, for a program that got SIGINT or
+ * SIGTERM: async-signal-safe, so its handler calls this. bpfport__open()
+ * and bpfport__attach() stop at their next step (a mode, a probe, a
+ * program, a compile, an entry of kheaders.tar.xz), release everything
+ * they acquired (loaded programs, links, the headers they extracted) and
+ * fail with EINTR, and so does every later call of them: the program is
+ * on its way out. A compile in progress runs to its end (the helper gets
+ * the signal too when it went to the process group: Ctrl-C, systemd).
+ * bpfport__poll() needs nothing: the signal itself ends its wait.
+ * Process-wide.
+ */
+BPFPORT_API void bpfport_interrupt(void);
+
+/*
  * Called for each event. data starts with struct bpfport_ev_hdr, and the
  * event struct its type names follows (<bpfport/events.h>, generated from
  * the probes' own headers); size is already checked against the type.
