@@ -33,17 +33,16 @@ int do_ready(int argc, char **argv)
 	}
 	n = fsio_read_small(argv[1], text, sizeof(text));
 	if (n < 0) {
-		fprintf(stderr, "bpfport: not ready: %s: %s\n", argv[1], fsio_strerror(n));
+		cli_log("not ready: %s: %s\n", argv[1], fsio_strerror(n));
 		return 1;
 	}
 	if (sscanf(text, "%d", &pid) != 1 || pid <= 0) {
-		fprintf(stderr, "bpfport: not ready: %s names no agent pid\n", argv[1]);
+		cli_log("not ready: %s names no agent pid\n", argv[1]);
 		return 1;
 	}
 	/* its writer removes it at exit; after a SIGKILL the pid is gone */
 	if (kill(pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "bpfport: not ready: %s names pid %d, which is not running\n",
-			argv[1], pid);
+		cli_log("not ready: %s names pid %d, which is not running\n", argv[1], pid);
 		return 1;
 	}
 	return 0;
