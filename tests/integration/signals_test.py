@@ -153,6 +153,12 @@ def main():
             expect_stopped("run at %s, %s" % (phase, sig.name), s, sig, rc, took, held)
             check(not s.out, "run at %s: printed events: %r" % (phase, s.out[:200]))
 
+        # check: during its dry-run load
+        s = Stalled([bp, "check", "--probes", "exec,open"], "load")
+        rc, took = s.signal(signal.SIGTERM)
+        expect_stopped("check during its dry-run load", s, signal.SIGTERM, rc, took, ["prog"])
+        check(not s.out, "check: printed a report: %r" % s.out[:300])
+
         # the kernel headers run, check and compile extract
         sysroot = os.path.join(tmp, "root")
         fake_sysroot(sysroot)
