@@ -22,6 +22,7 @@
 #include "util/esc.h"
 #include "util/fsio.h"
 #include "util/hash.h"
+#include "util/jsonparse.h"
 #include "util/msg.h"
 #include "util/osrelease.h"
 #include "util/tar.h"
@@ -319,6 +320,119 @@ static void test_msg(void)
 	at = 0;
 	msg_add(NULL, 0, &at, "x");
 	CHECK(at == 0);
+}
+
+/* ---- jsonparse ---- */
+
+/* Parses @text (NUL-terminated) and expects @want_err ("" when it must
+ * parse) in the message; returns the tree, or NULL. */
+static struct json_value *parse(const char *text, const char *want_err)
+{
+	struct json_value *v = NULL;
+	char err[256] = "";
+	int ret = json_parse(text, strlen(text), &v, err, sizeof(err));
+
+	if (!*want_err) {
+		if (ret)
+			fprintf(stderr, "json_parse(%s): %s\n", text, err);
+		CHECK(ret == 0 && v);
+	} else {
+		CHECK_ERR(ret, -EINVAL, err, want_err);
+		CHECK(!v);
+	}
+	return v;
+}
+
+static void test_jsonparse(void)
+{
+	static const struct { const char *text, *err; } bad[] = {
+		{ "", "line 1, column 1: expected a value, found the end" },
+		{ "  \n ", "line 2, column 2: expected a value, found the end" },
+		{ "{\"a\": 1,\n \"b\" 2}", "line 2, column 6: expected ':'" },
+		{ "{\"a\": 1 \"b\": 2}", "expected ',' or '}'" },
+		{ "[1, 2", "expected ',' or ']'" },
+		{ "[1,]", "expected a value" },
+		{ "{,}", "expected a member name" },
+		{ "{1: 2}", "expected a member name" },
+		{ "{\"a\": 1} {}", "line 1, column 10: text after the value" },
+		{ "\"abc", "string not closed" },
+		{ "\"a\\", "string not closed" },
+		{ "\"a\nb\"", "control character in a string" },
+		{ "\"a\x1b[31mb\"", "control character in a string" },
+		{ "\"\\x\"", "unknown escape" },
+		{ "\"\\u12\"", "four hex digits" },
+		{ "\"\\u0000\"", "\\u0000 in a string" },
+		{ "\"\\ud800\"", "high surrogate not followed" },
+		{ "\"\\ud800\\u0041\"", "high surrogate not followed" },
+		{ "\"\\udc00\"", "lone low surrogate" },
+		{ "01", "text after the value" },
+		{ "-", "bad number" },
+		{ "1.", "a digit must follow '.'" },
+		{ "1e", "a digit must follow the exponent" },
+		{ "+1", "expected a value" },
+		{ "tru", "expected a value" },
+		{ "nul", "expected a value" },
+		{ "NaN", "expected a value" },
+	};
+	static const char hostile_name[] = "{\"n\": \"a\\nb\\u001b[2J\\\"\\\\\"}";
+	char deep[2 * JSON_MAX_DEPTH + 8], err[64];
+	const struct json_value *m;
+	struct json_value *v;
+	size_t i;
+
+	v = parse(" {\"s\": \"x\\u00e9\\u20ac\\ud83d\\ude00\\/\\t\", \"n\": -12.5e1, \"z\": 0,"
+		  " \"t\": true, \"f\": false, \"0\": null, \"a\": [1, [], {}],"
+		  " \"s\": \"second\"} \n", "");
+	if (v) {
+		CHECK(v->type == JSON_OBJECT && v->len == 8);
+		CHECK_STR(json_str(json_get(v, "s")), "x\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80/\t");
+		CHECK(json_get(v, "s")->len == 12);	/* the first of two "s" */
+		CHECK(json_get(v, "n")->type == JSON_NUMBER && json_get(v, "n")->number == -125.0);
+		CHECK(json_get(v, "z")->number == 0);
+		CHECK(json_get(v, "t")->boolean && json_get(v, "t")->type == JSON_BOOL);
+		CHECK(!json_get(v, "f")->boolean && json_get(v, "f")->type == JSON_BOOL);
+		CHECK(json_get(v, "0")->type == JSON_NULL);
+		m = json_get(v, "a");
+		CHECK(m->type == JSON_ARRAY && m->len == 3 && m->items[0].number == 1 &&
+		      m->items[1].type == JSON_ARRAY && m->items[1].len == 0 &&
+		      m->items[2].type == JSON_OBJECT && m->items[2].len == 0);
+		CHECK(!json_get(v, "missing") && !json_get(m, "s") && !json_get(NULL, "s"));
+		CHECK(!json_str(json_get(v, "n")) && !json_str(NULL));
+		CHECK_STR(json_type_name(m->type), "array");
+		json_free(v);
+	}
+	/* escaped control characters decode to themselves: a printer must
+	 * escape them again */
+	v = parse(hostile_name, "");
+	if (v) {
+		CHECK_STR(json_str(json_get(v, "n")), "a\nb\x1b[2J\"\\");
+		json_free(v);
+	}
+	/* bytes that are not UTF-8 are taken as they are */
+	v = parse("\"\xff\xfe\"", "");
+	if (v) {
+		CHECK(v->len == 2 && (unsigned char)v->string[0] == 0xff);
+		json_free(v);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		parse(bad[i].text, bad[i].err);
+	/* a NUL byte is not JSON text, and the length is the caller's */
+	CHECK(json_parse("1\0", 2, &v, err, sizeof(err)) == -EINVAL && !v);
+	CHECK(json_parse("[1, 2] trailing", 6, &v, err, sizeof(err)) == 0 && v && v->len == 2);
+	json_free(v);
+	/* depth: JSON_MAX_DEPTH arrays parse, one more does not */
+	memset(deep, '[', JSON_MAX_DEPTH);
+	memset(deep + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
+	deep[2 * JSON_MAX_DEPTH] = '\0';
+	json_free(parse(deep, ""));
+	memset(deep, '[', JSON_MAX_DEPTH + 1);
+	memset(deep + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
+	deep[2 * JSON_MAX_DEPTH + 2] = '\0';
+	parse(deep, "nested too deep");
+	/* errors deep inside free what was built (ASan: no leak) */
+	parse("{\"a\": [{\"b\": [1, {\"c\": \"d\"}, \"e\", tru]}]}", "expected a value");
+	parse("[{\"a\": 1}, {\"b\": [\"x\"], \"c\": }]", "expected a value");
+	json_free(NULL);
 }
 
 /* ---- osrelease ---- */
@@ -840,8 +954,9 @@ int main(int argc, char **argv)
 {
 	static const struct test_group groups[] = {
 		{ "arch", test_arch }, { "bytes", test_bytes }, { "esc", test_esc },
-		{ "fsio", test_fsio }, { "hash", test_hash }, { "msg", test_msg },
-		{ "osrelease", test_osrelease }, { "tar", test_tar }, { "xz", test_xz },
+		{ "fsio", test_fsio }, { "hash", test_hash }, { "jsonparse", test_jsonparse },
+		{ "msg", test_msg }, { "osrelease", test_osrelease }, { "tar", test_tar },
+		{ "xz", test_xz },
 	};
 	char cmd[PATH_MAX + 16];
 	int ret;
