@@ -238,6 +238,7 @@ static void print_json(const struct report *r, bool pretty)
 
 	jw_key(&jw, "system");
 	jw_start_object(&jw);
+	jw_kv_str(&jw, "hostname", r->uts.nodename);
 	jw_kv_str(&jw, "kernel_release", r->uts.release);
 	jw_kv_str(&jw, "kernel_version", r->uts.version);
 	jw_kv_str(&jw, "arch", r->uts.machine);
@@ -443,6 +444,7 @@ static void print_text(const struct report *r)
 	size_t i;
 
 	cli_printf("System\n");
+	cli_printf("  host:          %s\n", r->uts.nodename);
 	cli_printf("  kernel:        %s %s\n", r->uts.release, r->uts.version);
 	cli_printf("  arch:          %s\n", r->uts.machine);
 	cli_printf("  distro:        %s%s\n", r->os_ok ? "" : "unknown: ",

@@ -58,6 +58,8 @@ def main():
         # true to the machine
         check(doc["system"]["kernel_release"] == platform.release(), "kernel_release")
         check(doc["system"]["arch"] == platform.machine(), "arch")
+        check(doc["system"]["hostname"] == platform.node(), "hostname %r, uname says %r"
+              % (doc["system"]["hostname"], platform.node()))
         for opt in ("CONFIG_KPROBES", "CONFIG_DEBUG_INFO_BTF", "CONFIG_BPF_SYSCALL"):
             want = kconfig_value(opt)
             if want is not None:
