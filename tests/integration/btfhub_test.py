@@ -310,8 +310,14 @@ def test_fleet(args):
               "%s tcp: %s" % (key, tcp))
         check(k["ringbuf"] is False and any("perf buffer" in n for n in k["notes"]),
               "%s: kernels < 5.8 have no ringbuf: %s" % (key, k["notes"]))
+        check(k["ok"] is not old and k["missing"] == (["tcp"] if old else []),
+              "%s: ok %s missing %s" % (key, k["ok"], k["missing"]))
     # a required probe is unsupported on two kernels: not all ok, exit 1
     check(p.returncode == 1 and doc["all_ok"] is False, "fleet exit %d all_ok %s" % (p.returncode, doc["all_ok"]))
+    c = doc["counts"]
+    check((c["total"], c["ok"], c["not_ok"], c["unreadable"]) == (5, 3, 2, 0)
+          and c["probes"]["tcp"] == {"ok": 3, "unsupported": 2} and c["probes"]["exec"] == {"ok": 5},
+          "counts %s" % c)
     check(kernels["centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf"]["arch"] == "arm64", "arm64 not told")
     for key, (tgid, parent) in KNOWN.items():
         rel = {r["spec"]: r["target"] for r in kernels[key]["probes"]["exec"]["relocations"]
@@ -326,6 +332,8 @@ def test_fleet(args):
     p = bp(args, "fleet", args.shared_archive)
     check(sum(1 for l in p.stdout.splitlines() if l.startswith(("amzn/", "ubuntu/", "centos/", "bclinux/"))) == 5,
           "text table: %s" % p.stdout)
+    check("\n5 kernels: 3 ok, 2 not, 0 unreadable\n" in p.stdout and "\ntcp: ok 3, unsupported 2\n" in p.stdout,
+          "text counts: %s" % p.stdout)
     # the build embedded the same archive, minimized: btf list, text and JSON
     p = bp(args, "btf", "list", "--json")
     emb = json.loads(p.stdout)
