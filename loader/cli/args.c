@@ -46,11 +46,17 @@ void run_usage_print(FILE *out)
 
 const char fleet_usage[] =
 "Usage: bpfport fleet DIR [-j|--json|-c|--csv] [-p|--probes LIST] [-v|--verbose]\n"
+"       bpfport fleet -r|--reports DIR [-j|--json|-c|--csv] [-p|--probes LIST] [-v|--verbose]\n"
 "For every kernel BTF in a btfhub-archive tree (<id>/<version>/<arch>/<release>.btf[.tar.xz]),\n"
 "whether each probe's CO-RE relocations resolve against it (libbpf's own relocation,\n"
 "verified by this kernel's verifier; needs root): ok, needs-runtime-compile (a field\n"
 "is missing: named), or unsupported (the hook does not exist there).\n"
-"Exit status: 0 every kernel can run every required probe with CO-RE, 1 not, 2 bad usage.\n";
+"With --reports: the same table for real hosts, from their 'bpfport check --json'\n"
+"(every *.json and *.jsonl under DIR, or the one file DIR; a file of JSON lines such as\n"
+"collected container logs is searched for them): per host the mode auto picks, why,\n"
+"the steps it skipped and each probe (ok, or why not). No privilege needed.\n"
+"Exit status: 0 every kernel (host) can run every required probe (kernels: with CO-RE),\n"
+"1 not, or a report is unreadable, 2 bad usage.\n";
 
 const char check_usage[] =
 "Usage: bpfport check [OPTIONS]      (also installed as check_core_support)\n"
@@ -224,12 +230,13 @@ static const struct cmd_options check_opts = { "check", NULL, check_lo, ":jPp:m:
 static const struct option fleet_lo[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "csv", no_argument, NULL, 'c' },
+	{ "reports", required_argument, NULL, 'r' },
 	{ "probes", required_argument, NULL, 'p' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
-static const struct cmd_options fleet_opts = { "fleet", NULL, fleet_lo, ":jcp:vh" };
+static const struct cmd_options fleet_opts = { "fleet", NULL, fleet_lo, ":jcr:p:vh" };
 
 static const char *const btf_subs[] = { "list", "extract", NULL };
 static const struct option btf_lo[] = {
@@ -397,6 +404,9 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 		case 'c':
 			a->csv = true;
 			break;
+		case 'r':
+			a->reports = optarg;
+			break;
 		case 'p':
 			a->probes = optarg;
 			break;
@@ -413,8 +423,10 @@ int fleet_args_parse(int argc, char **argv, struct fleet_args *a, char *err,
 		snprintf(err, len, "--json and --csv exclude each other");
 		return ARGS_ERROR;
 	}
+	if (a->reports)
+		return no_operands(argc, argv, "fleet", err, len);
 	if (optind != argc - 1) {
-		snprintf(err, len, "fleet needs one btfhub-archive directory (see 'bpfport fleet --help')");
+		snprintf(err, len, "fleet needs one btfhub-archive directory, or --reports DIR (see 'bpfport fleet --help')");
 		return ARGS_ERROR;
 	}
 	a->dir = argv[optind];

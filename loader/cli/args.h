@@ -55,7 +55,8 @@ int check_args_parse(int argc, char **argv, struct check_args *a, char *err,
 		     size_t len);
 
 struct fleet_args {
-	const char *dir;
+	const char *dir;		/* a btfhub-archive tree */
+	const char *reports;		/* --reports DIR: check --json of hosts */
 	const char *probes;
 	bool json;
 	bool csv;

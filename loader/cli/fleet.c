@@ -4,7 +4,8 @@
  * kernels of a btfhub-archive tree: would each probe run there with CO-RE?
  * The answer comes from libbpf's own relocation against that kernel's BTF
  * (a dry-run load, checked by this kernel's verifier), not from hand-rolled
- * offset matching.
+ * offset matching. Or, with --reports, real hosts: what their
+ * `check --json` says (fleet_reports.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -218,6 +219,14 @@ int do_fleet(int argc, char **argv)
 		return 2;
 	}
 	t.fmt = a.json ? FLEET_JSON : a.csv ? FLEET_CSV : FLEET_TEXT;
+	if (a.reports) {
+		t.src_key = "reports";
+		t.src = a.reports;
+		ret = fleet_reports(a.reports, &t, err, sizeof(err));
+		if (ret < 0)
+			cli_error("%s", err);
+		return ret ? 1 : 0;
+	}
 	ret = fleet_walk(a.dir, is_btf_name, &files, &n);
 	if (ret || !n) {
 		cli_error("%s: %s", a.dir, ret ? strerror(-ret) :

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * bpfport fleet: the coverage table. The rows come from the kernels of a
- * btfhub-archive tree (fleet.c: a preflight per kernel); the one writer
- * here prints them as the text table, CSV or JSON, with the counts.
+ * bpfport fleet: one coverage table, two sources. The rows come from the
+ * kernels of a btfhub-archive tree (fleet.c: a preflight per kernel) or
+ * from other hosts' `check --json` reports (fleet_reports.c); the one
+ * writer here prints them as the text table, CSV or JSON, with the counts.
  * Every string a row holds may come from another host or a file name: the
  * writer escapes it in every format, so that no newline or escape sequence
  * can forge a row or reach the terminal.
@@ -78,6 +79,13 @@ bool fleet_table_end(struct fleet_table *t);
 
 /* "x86_64" or "x86_64, no ringbuf: perfbuf": a row's NOTES */
 void fleet_note(char *buf, size_t len, const char *arch, bool no_ringbuf);
+
+/* fleet_reports.c: the table of every check --json report under @path (a
+ * directory, or one file), begun and ended. Returns 0 when every host can
+ * run every required probe; 1 when one cannot or a report is unreadable;
+ * -errno with @err, and nothing printed, when @path cannot be walked or
+ * holds no *.json or *.jsonl file. */
+int fleet_reports(const char *path, struct fleet_table *t, char *err, size_t errlen);
 
 /* fleet.c: the files under @root whose names @want takes, depth <= 4, no
  * symlinks followed, sorted by their path under @root. */

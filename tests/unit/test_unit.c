@@ -150,6 +150,25 @@ static void test_args(void)
 		CHECK(strstr(err, "unexpected argument 'extra' (see 'bpfport check --help')"));
 	}
 	{
+		struct fleet_args fa;
+		char *archive[] = { "fleet", "--csv", "/a", NULL };
+		char *reports[] = { "fleet", "-r", "/r", "-j", "-p", "exec", NULL };
+		char *both[] = { "fleet", "--reports", "/r", "/a", NULL };
+		char *none[] = { "fleet", "--json", NULL };
+
+		CHECK(fleet_args_parse(3, archive, &fa, err, sizeof(err)) == ARGS_OK);
+		CHECK_STR(fa.dir, "/a");
+		CHECK(fa.csv && !fa.reports);
+		CHECK(fleet_args_parse(6, reports, &fa, err, sizeof(err)) == ARGS_OK);
+		CHECK_STR(fa.reports, "/r");
+		CHECK_STR(fa.probes, "exec");
+		CHECK(fa.json && !fa.dir);
+		CHECK(fleet_args_parse(4, both, &fa, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "unexpected argument '/a'"));
+		CHECK(fleet_args_parse(2, none, &fa, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "or --reports DIR"));
+	}
+	{
 		struct compile_args ca;
 		char *ok[] = { "compile", "-k", "/h", "-p", "exec", "--cache-dir", "/c",
 			       "-o", "out.o", "-v", NULL };
