@@ -307,10 +307,16 @@ def skipped(summary):
     return v if isinstance(v, list) else [v]
 
 
-def run_check_json(bpfport, args=(), env=None, timeout=300):
-    """`bpfport check --json ARGS`: (exit status, document)."""
+def run_check_json(bpfport, args=(), env=None, timeout=300, report=None):
+    """`bpfport check --json ARGS`: (exit status, document). With a report
+    name and $BPFPORT_TEST_REPORTS (a directory: the kernel matrix keeps
+    its guests' reports there, for `bpfport fleet --reports`), the document
+    is saved there too, as REPORT.json."""
     p = subprocess.run([bpfport, "check", "--json"] + list(args), capture_output=True,
                        text=True, env=env, timeout=timeout * SLOW)
+    if report and os.environ.get("BPFPORT_TEST_REPORTS"):
+        with open(os.path.join(os.environ["BPFPORT_TEST_REPORTS"], report + ".json"), "w") as f:
+            f.write(p.stdout)
     try:
         return p.returncode, json.loads(p.stdout)
     except ValueError:

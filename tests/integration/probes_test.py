@@ -397,7 +397,7 @@ def main():
         what = label + " btf=archive"
         root, want_btf = archive()
         env["BPFPORT_BTF_ARCHIVE"] = root
-        rc, doc = harness.run_check_json(args.bpfport, env=env)
+        rc, doc = harness.run_check_json(args.bpfport, env=env, report=args.output + "-btf-archive")
         check_doc(doc, rc, schema, what)
         common_doc(doc, what)
         arch = [m for m in doc["modes"] if m["mode"] == "core-btfhub" and m["source"] == "archive"]
@@ -426,7 +426,8 @@ def main():
         # c. no BTF at all: runtime, when this kernel's headers are there
         what = label + " btf=none"
         runtime_env()
-        rc, doc = harness.run_check_json(args.bpfport, env=env, timeout=900)
+        rc, doc = harness.run_check_json(args.bpfport, env=env, timeout=900,
+                                         report=args.output + "-btf-none")
         check_doc(doc, rc, schema, what)
         common_doc(doc, what)
         steps = [(m["mode"], m["source"], m["reason"]) for m in doc["modes"]]
