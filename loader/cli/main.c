@@ -217,7 +217,7 @@ static const struct cmd {
 } cmds[] = {
 	{ "run", do_run, "load the probes and stream their events" },
 	{ "check", do_check, "what this host supports and which mode run would use" },
-	{ "fleet", do_fleet, "CO-RE coverage of every kernel in a btfhub-archive tree" },
+	{ "fleet", do_fleet, "coverage table: a btfhub-archive tree, or hosts' check --json reports" },
 	{ "btf", do_btf, "embedded BTF: list, extract" },
 	{ "compile", do_compile, "compile the probes against kernel headers (runtime mode)" },
 	{ "cache", do_cache, "the runtime mode's object cache: list, clear" },
