@@ -9,7 +9,7 @@
  *  - strings are decoded to UTF-8 and NUL-terminated, so "\u0000" and lone
  *    surrogates are refused; control characters must be escaped (as RFC
  *    8259 says); other bytes are taken as they are (a writer that prints
- *    them escapes them: json_escape() makes invalid UTF-8 U+FFFD);
+ *    them escapes them: esc_str() makes invalid UTF-8 U+FFFD);
  *  - numbers follow the RFC's grammar and are read as doubles;
  *  - an object may repeat a name: json_get() finds the first.
  * The caller bounds the text's size: the tree costs about 64 bytes a value.

@@ -88,9 +88,12 @@ def hostile_names(bp):
         p = run([bp, "fleet", "--probes", "exec", os.path.join(root, "archive")])
         no_raw_control("fleet text stdout", p.stdout)
         no_raw_control("fleet text stderr", p.stderr)
-        rows = [l for l in p.stdout.splitlines() if not l.startswith(" ")]
+        table, _, counts = p.stdout.partition("\n\n")
+        rows = [l for l in table.splitlines() if not l.startswith(" ")]
         check(len(rows) == 3 and rows[0].startswith("KERNEL"),
               "fleet text: %d rows, expected a header and 2: %r" % (len(rows), p.stdout))
+        check(counts.startswith("2 kernels: 1 ok, 0 not, 1 unreadable\n"),
+              "fleet text: counts %r" % counts)
         check(rows[1].startswith(esc[0]) and rows[2].startswith(esc[1]),
               "fleet text rows do not start with the escaped names %r: %r" % (esc, rows))
         check("two .btf entries (a.btf, " + HOSTILE.replace("\n", "\\n")
