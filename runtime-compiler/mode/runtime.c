@@ -262,9 +262,17 @@ int runtime_prepare(const struct bpfport_opts *o, uint32_t mask,
 				 .kernel_include_dir_cnt = kinc_cnt,
 				 .kernel_config_header = kconfig_h,
 				 .timeout_ms = o->compile_timeout_ms,
-				 .compiler_path = o->rtc_compiler, .stats = &stats);
+				 .compiler_path = o->rtc_compiler, .stats = &stats,
+				 .stop = bp_interrupted);
 
 			ret = rtc_compile(&ropts, &ro->obj[i], &ro->size[i], &diag);
+		}
+		if (ret == -EINTR) {	/* bpfport_interrupt(): the helper is gone */
+			free(diag);
+			*reason = R_COMPILE_FAILED;
+			snprintf(detail, dlen, "interrupted");
+			ret = bp_err_interrupted();
+			goto out;
 		}
 		if (ret && probe_table[i]->optional) {
 			/* an optional probe that does not compile here is

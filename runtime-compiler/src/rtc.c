@@ -40,6 +40,7 @@
 #define DEFAULT_AS_BUDGET (1UL << 30)
 #define DEFAULT_TIMEOUT_MS 60000U
 #define VERSION_TIMEOUT_MS 20000U
+#define STOP_POLL_MS 50UL		/* rtc_opts.stop: asked this often */
 #define MAX_OUTPUT (512UL << 20)	/* frames the parent accepts in total */
 
 /* ------------------------------------------------------------------ */
@@ -221,6 +222,7 @@ struct job {
 	char hook_env[256];
 	unsigned long budget;		/* RLIMIT_AS of the helper; 0: none */
 	unsigned int timeout_ms;
+	bool (*stop)(void);		/* rtc_opts.stop */
 };
 
 struct outcome {
@@ -358,7 +360,7 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 	struct rusage ru;
 	struct child c = j->c;
 	unsigned long t0, deadline;
-	int fds[2], status = 0, timed_out = 0, too_big = 0, waited, have_result;
+	int fds[2], status = 0, timed_out = 0, too_big = 0, stopped = 0, waited, have_result;
 	pid_t pid, w;
 
 	memset(&ru, 0, sizeof(ru));
@@ -385,13 +387,21 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 		ssize_t n;
 		int r;
 
+		unsigned long wait_ms = (deadline - now + 999) / 1000;
+
 		if (now >= deadline) {
 			kill(pid, SIGKILL);
 			timed_out = 1;
 			break;
 		}
-		r = poll(&pfd, 1, (int)((deadline - now + 999) / 1000 < 1000000 ?
-					(deadline - now + 999) / 1000 : 1000000));
+		if (j->stop && j->stop()) {
+			kill(pid, SIGKILL);
+			stopped = 1;
+			break;
+		}
+		if (j->stop && wait_ms > STOP_POLL_MS)
+			wait_ms = STOP_POLL_MS;
+		r = poll(&pfd, 1, (int)(wait_ms < 1000000 ? wait_ms : 1000000));
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r <= 0)
@@ -419,13 +429,16 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 	close(fds[0]);
 	/* The pipe is closed, the helper not necessarily gone: reaped against
 	 * the same deadline (one that closes its pipe and hangs is killed). */
-	while ((w = wait4(pid, &status, timed_out || too_big ? 0 : WNOHANG, &ru)) == 0 ||
+	while ((w = wait4(pid, &status, timed_out || too_big || stopped ? 0 : WNOHANG, &ru)) == 0 ||
 	       (w < 0 && errno == EINTR)) {
 		struct timespec nap = { 0, 1000000 };
 
 		if (w == 0 && now_us() >= deadline) {
 			kill(pid, SIGKILL);
 			timed_out = 1;
+		} else if (w == 0 && j->stop && j->stop()) {
+			kill(pid, SIGKILL);
+			stopped = 1;
 		} else if (w == 0) {
 			nanosleep(&nap, NULL);
 		}
@@ -449,6 +462,10 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 	if (have_result < 0)
 		return have_result;
 
+	if (stopped) {
+		buf_printf(&oc->diag, "compile stopped (interrupted): compiler helper killed\n");
+		return -EINTR;
+	}
 	if (timed_out) {
 		buf_printf(&oc->diag, "compile timed out after %u ms: compiler helper killed\n",
 			   j->timeout_ms);
@@ -639,6 +656,7 @@ int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **
 
 	j->budget = o.as_limit_bytes ? o.as_limit_bytes : DEFAULT_AS_BUDGET;
 	j->timeout_ms = o.timeout_ms ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
+	j->stop = o.stop;
 	if (o.kernel_include_dir_cnt && !fsio_is_file(o.kernel_config_header)) {
 		buf_printf(&oc.diag, "kernel headers: no %s\n", o.kernel_config_header);
 		ret = -ENOENT;

@@ -65,6 +65,26 @@ def fake_sysroot(root):
             t.addfile(info, io.BytesIO(data))
 
 
+def compiler_child(parent, pid=None):
+    """The pid of parent's bpfport-cc child (or whether pid still is a
+    live bpfport-cc), else None."""
+    pids = [pid] if pid else []
+    if parent:
+        for t in os.listdir("/proc/%d/task" % parent):
+            try:
+                pids += [int(c) for c in open("/proc/%d/task/%s/children" % (parent, t)).read().split()]
+            except OSError:
+                pass
+    for c in pids:
+        try:
+            if (os.readlink("/proc/%d/exe" % c).endswith("/bpfport-cc")
+                    and open("/proc/%d/stat" % c).read().rsplit(")", 1)[1].split()[0] != "Z"):
+                return c
+        except OSError:
+            pass
+    return None
+
+
 class Stalled:
     """A bpfport command held at a phase ($BPFPORT_TEST_STALL); what it held
     then (BPF object ids from its fds) and which kheaders dirs were new."""
@@ -173,6 +193,34 @@ def main():
             expect_stopped("%s while extracting" % what, s, signal.SIGTERM, rc, took)
             check(not s.out, "%s: printed %r" % (what, s.out[:300]))
         check(not os.path.exists(out), "compile: %s written" % out)
+
+        # compile while the compiler helper runs (it sleeps: test hook):
+        # the helper is killed, the headers removed, nothing written
+        before = kheaders_dirs()
+        proc = subprocess.Popen([bp, "compile", "--probes", "exec", "-o", out],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(env, BPFPORT_RTC_TEST_HOOK="sleep"))
+        Stalled.all.append(proc)
+        helper = None
+        for _ in range(int(600 * harness.SLOW)):
+            helper = compiler_child(proc.pid)
+            if helper or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        check(helper, "compile: no bpfport-cc child appeared (exit %s)" % proc.poll())
+        dirs = kheaders_dirs() - before
+        t0 = time.time()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30 * harness.SLOW)
+        took = time.time() - t0
+        err = err.decode(errors="replace")
+        check(proc.returncode == -signal.SIGTERM and took < PROMPT * harness.SLOW,
+              "compile while compiling: status %s %.1f s after SIGTERM: %s" % (proc.returncode, took, err))
+        check("interrupted by SIGTERM: " in err, "compile while compiling: no interrupted line: %r" % err)
+        check(not os.path.exists("/proc/%d" % helper) or compiler_child(None, helper) is None,
+              "compile while compiling: the helper %d outlived it" % helper)
+        check(not any(os.path.lexists(d) for d in dirs), "compile while compiling: headers left %s" % dirs)
+        check(not os.path.exists(out), "compile while compiling: %s written" % out)
 
         # fleet: a dry-run load per kernel, stopped during the first
         arch = os.path.join(tmp, "archive")

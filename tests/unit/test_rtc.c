@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,10 +265,22 @@ static const struct rtc_file basic_files[] = {
 
 static const char *const basic_defines[] = { "BASIC_ENTRIES=4" };
 
+/* rtc_opts.stop of the tests: says stop from its STOP_AFTER-th call on */
+#define STOP_AFTER 4
+static int stop_calls;
+
+static bool stop_soon(void)
+{
+	return ++stop_calls >= STOP_AFTER;
+}
+
+static bool (*test_stop)(void);
+
 static int compile_basic(unsigned int timeout_ms, unsigned long as_limit,
 			 void **obj, size_t *sz, char **diag, struct rtc_stats *st)
 {
 	RTC_OPTS(o,
+		.stop = test_stop,
 		.main_file = "basic.bpf.c",
 		.files = basic_files,
 		.file_cnt = ARRAY_SIZE(basic_files),
@@ -594,6 +607,21 @@ static void test_isolation(void)
 	CHECK_HAS(diag, "timed out after 700 ms");
 	CHECK(st.wall_us >= 700000 && st.wall_us < 3000000);
 	printf("measure: timeout 700 ms -> returned after %.1f ms\n", ms(st.wall_us));
+	free(diag);
+
+	/* stopped: a helper that would sleep for the whole 60 s timeout is
+	 * killed once rtc_opts.stop says stop (a SIGTERM to the loader), and
+	 * reaped: no child is left */
+	test_stop = stop_soon;
+	stop_calls = 0;
+	ret = compile_with_hook("sleep", 60000, 0, &diag, &st);
+	test_stop = NULL;
+	CHECK_RET(ret, -EINTR, diag);
+	CHECK_HAS(diag, "compile stopped (interrupted): compiler helper killed");
+	CHECK(stop_calls == STOP_AFTER);
+	CHECK(st.wall_us < 10000000);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	printf("measure: stop after %d polls -> returned after %.1f ms\n", STOP_AFTER, ms(st.wall_us));
 	free(diag);
 
 	/* timeout, for real: no compile finishes in 1 ms */

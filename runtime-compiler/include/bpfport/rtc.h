@@ -23,6 +23,7 @@
 #ifndef BPFPORT_RTC_H
 #define BPFPORT_RTC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -125,6 +126,11 @@ struct rtc_opts {
 	 * and not writable by group/other, nor its directory. */
 	const char *compiler_path;
 	struct rtc_stats *stats;	/* optional output */
+	/* Asked at least every STOP_POLL_MS (50 ms) while the helper runs:
+	 * when it returns true the helper is killed at once and
+	 * rtc_compile() returns -EINTR (the loader passes the check behind
+	 * bpfport_interrupt(), so a SIGTERM stops a compile). NULL: never. */
+	bool (*stop)(void);
 };
 
 #define RTC_OPTS(NAME, ...)						\
@@ -147,7 +153,8 @@ struct rtc_opts {
  * -EINTR (the child got SIGINT/SIGTERM/SIGHUP/SIGQUIT, e.g. a Ctrl-C to the
  * process group), another -errno (fork, pipe), or -RTC_ERR_FAILED,
  * -RTC_ERR_CRASHED, -RTC_ERR_OOM (also for a child SIGKILLed by someone
- * else: the OOM killer), -RTC_ERR_TIMEOUT, -RTC_ERR_NO_COMPILER.
+ * else: the OOM killer), -RTC_ERR_TIMEOUT, -RTC_ERR_NO_COMPILER, -EINTR
+ * (o->stop said stop).
  */
 RTC_API int rtc_compile(const struct rtc_opts *o, void **obj, size_t *obj_sz,
 			char **diag);
