@@ -178,17 +178,43 @@ bool cap_effective(int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* kernel.perf_event_paranoid, or 2 (the upstream default) if unreadable */
+static int perf_paranoid(void)
+{
+	char text[32];
+	int v;
+
+	if (fsio_read_small("/proc/sys/kernel/perf_event_paranoid", text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%d", &v) != 1)
+		return 2;
+	return v;
+}
+
 int privileges_check(char *buf, size_t len)
 {
 	bool admin = cap_effective(CAP_SYS_ADMIN);
 	bool bpf = cap_effective(CAP_BPF), perfmon = cap_effective(CAP_PERFMON);
+	int paranoid;
 
-	if (admin || (bpf && perfmon))
+	if (admin)
 		return 0;
-	snprintf(buf, len,
-		 "need root or CAP_BPF and CAP_PERFMON (running as uid %u, missing %s%s%s): run as root, or grant them with 'setcap cap_bpf,cap_perfmon+ep'",
-		 (unsigned)geteuid(), bpf ? "" : "CAP_BPF",
-		 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	/* Above 2 (Debian's and Ubuntu's kernels: 3, 4) perf_event_open(),
+	 * which attaches tracepoints, wants CAP_SYS_ADMIN, not CAP_PERFMON */
+	paranoid = perf_paranoid();
+	if (bpf && perfmon && paranoid <= 2)
+		return 0;
+	if (paranoid > 2)
+		snprintf(buf, len,
+			 "need root or CAP_SYS_ADMIN: kernel.perf_event_paranoid is %d (above 2), so "
+			 "CAP_BPF and CAP_PERFMON are not enough to attach (running as uid %u): run as "
+			 "root, grant CAP_SYS_ADMIN, or set kernel.perf_event_paranoid=2",
+			 paranoid, (unsigned)geteuid());
+	else
+		snprintf(buf, len,
+			 "need root or CAP_BPF and CAP_PERFMON (running as uid %u, missing %s%s%s): run as root, "
+			 "or grant them with 'setcap cap_bpf,cap_perfmon+ep'",
+			 (unsigned)geteuid(), bpf ? "" : "CAP_BPF",
+			 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
 }
 

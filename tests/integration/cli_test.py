@@ -182,6 +182,31 @@ def main():
               and not doc["privileges"]["ok"] and "CAP_BPF" in doc["privileges"]["error"],
               "check as nobody: exit %d %s" % (p.returncode, doc.get("verdict")))
 
+        # CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN: enough where
+        # kernel.perf_event_paranoid is at most 2; above it (Debian's and
+        # Ubuntu's kernels) not, and the error says so (3 bound over the
+        # sysctl in a private mount namespace)
+        caps = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                "--inh-caps", "+bpf,+perfmon", "--ambient-caps", "+bpf,+perfmon"]
+        paranoid = int(open("/proc/sys/kernel/perf_event_paranoid").read())
+        doc = json.loads(run(caps + [tmpbin, "check", "--json"]).stdout)
+        check(doc["privileges"]["cap_bpf"] and doc["privileges"]["cap_perfmon"]
+              and not doc["privileges"]["cap_sys_admin"]
+              and doc["privileges"]["ok"] == (paranoid <= 2),
+              "check as nobody with CAP_BPF+CAP_PERFMON, paranoid %d: %s" % (paranoid, doc["privileges"]))
+        with open(os.path.join(os.path.dirname(tmpbin), "bpfport-paranoid-%d" % os.getpid()), "w") as f:
+            f.write("3\n")
+        try:
+            p = run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                     'mount --bind "$1" /proc/sys/kernel/perf_event_paranoid && shift && exec "$@"',
+                     "sh", f.name] + caps + [tmpbin, "run", "--duration", "1"])
+        finally:
+            os.unlink(f.name)
+        check(p.returncode == 1, "run with CAP_BPF+CAP_PERFMON, paranoid 3: exit %d %r" % (p.returncode, p.stderr))
+        one_error_line(p, "run with CAP_BPF+CAP_PERFMON, paranoid 3",
+                       ["need root or CAP_SYS_ADMIN", "kernel.perf_event_paranoid is 3",
+                        "CAP_BPF and CAP_PERFMON are not enough"])
+
         # SIGTERM and SIGINT detach cleanly; SIGKILL leaves nothing either
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
             agent = harness.Agent(bp, [])
