@@ -146,7 +146,15 @@ bool section_attachable(const char *sec, const char **reason, char *detail,
 			return false;
 		}
 		snprintf(p, sizeof(p), "%s/events/%s/id", t, tp);
-		if (access(p, R_OK)) {
+		if (access(p, R_OK) && errno != ENOENT) {
+			/* tracefs is root's (0700) unless remounted: a
+			 * CAP_BPF + CAP_PERFMON user may not read it */
+			*reason = R_NO_PRIVILEGE;
+			snprintf(detail, dlen, "tracefs %s: %s: run as root, or remount it mode=755",
+				 t, strerror(errno));
+			return false;
+		}
+		if (access(p, F_OK)) {
 			*reason = R_TRACEPOINT_MISSING;
 			snprintf(detail, dlen, "tracepoint %s not in this kernel", tp);
 			return false;

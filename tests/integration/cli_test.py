@@ -194,6 +194,11 @@ def main():
               and not doc["privileges"]["cap_sys_admin"]
               and doc["privileges"]["ok"] == (paranoid <= 2),
               "check as nobody with CAP_BPF+CAP_PERFMON, paranoid %d: %s" % (paranoid, doc["privileges"]))
+        # tracefs is root's (0700): the verdict names it, not a missing tracepoint
+        tfs = doc["filesystems"]["tracefs"]["path"]
+        if paranoid <= 2 and tfs and not os.stat(tfs).st_mode & 0o005:
+            check(doc["verdict"]["reason"] == "no-privilege" and "tracefs" in doc["verdict"]["detail"],
+                  "check as nobody with CAP_BPF+CAP_PERFMON, tracefs 0700: %s" % doc["verdict"])
         with open(os.path.join(os.path.dirname(tmpbin), "bpfport-paranoid-%d" % os.getpid()), "w") as f:
             f.write("3\n")
         try:
