@@ -233,10 +233,12 @@ int btf_src_resolve(enum btf_src_kind kind, const struct bpfport_opts *o,
 			return ret;
 		}
 		p = o->btf_archive;
-		if (access(p, R_OK | X_OK)) {
+		if (!p || access(p, R_OK | X_OK)) {
 			*reason = R_BTF_NOT_FOUND;
 			snprintf(detail, dlen, "btfhub archive %s: %s (give one with %s)",
-				 p, strerror(errno), bp_setting_name(BP_SET_BTF_ARCHIVE, true));
+				 p ? p : "(none: the executable's dir is unknown)",
+				 p ? strerror(errno) : "no default",
+				 bp_setting_name(BP_SET_BTF_ARCHIVE, true));
 			return -ENOENT;
 		}
 		ret = btfhub_lookup_dir(p, &key, path, sizeof(path), err, sizeof(err));

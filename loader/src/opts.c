@@ -13,16 +13,35 @@
  * every one of them, and nowhere else.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "util/fsio.h"
 #include "rtcache.h"	/* RTCACHE_DEFAULT_DIR */
 
-#ifndef BPFPORT_DEFAULT_BTF_ARCHIVE
-#define BPFPORT_DEFAULT_BTF_ARCHIVE "/usr/share/bpfport/btfhub-archive"
+#ifndef BPFPORT_BTF_ARCHIVE_REL_PATH	/* from the executable's dir */
+#define BPFPORT_BTF_ARCHIVE_REL_PATH "../share/bpfport/btfhub-archive"
 #endif
+
+static char default_archive[PATH_MAX];
+static pthread_once_t default_archive_once = PTHREAD_ONCE_INIT;
+
+/* <exe dir>/../share/bpfport/btfhub-archive: where an install puts it,
+ * relative to the executable like the compiler helper (the tree may be
+ * moved); "" when /proc/self/exe cannot be read */
+static void default_archive_init(void)
+{
+	char exe[PATH_MAX];
+
+	if (!fsio_exe_dir(exe, sizeof(exe)) &&
+	    (size_t)snprintf(default_archive, sizeof(default_archive), "%s/%s", exe,
+			     BPFPORT_BTF_ARCHIVE_REL_PATH) >= sizeof(default_archive))
+		default_archive[0] = '\0';
+}
 
 /* option, else $env, else def ("" and unset alike) */
 static const char *setting(const char *opt, const char *env, const char *def)
@@ -56,8 +75,9 @@ int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out)
 		return bp_err(EINVAL, "options: unknown output %d", (int)out->output);
 
 	out->os_release = setting(out->os_release, "BPFPORT_OS_RELEASE", NULL);
+	pthread_once(&default_archive_once, default_archive_init);
 	out->btf_archive = setting(out->btf_archive, "BPFPORT_BTF_ARCHIVE",
-				   BPFPORT_DEFAULT_BTF_ARCHIVE);
+				   default_archive[0] ? default_archive : NULL);
 	out->cache_dir = setting(out->cache_dir, "BPFPORT_CACHE_DIR", RTCACHE_DEFAULT_DIR);
 	t = getenv("BPFPORT_COMPILE_TIMEOUT_MS");
 	if (!out->compile_timeout_ms && t && *t)

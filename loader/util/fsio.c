@@ -192,3 +192,23 @@ const char *fsio_sysroot(void)
 	root[n] = '\0';
 	return root;
 }
+
+int fsio_exe_dir(char *buf, size_t len)
+{
+	char *slash;
+	ssize_t n;
+
+	if (!len)
+		return -EINVAL;
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}

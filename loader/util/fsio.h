@@ -75,4 +75,10 @@ bool fsio_is_dir(const char *path);
  * empty, "/", or too long to use). */
 const char *fsio_sysroot(void);
 
+/* The directory of the running executable (/proc/self/exe) into @buf:
+ * what an installed tree's relative paths start from (bin/ ->
+ * libexec/bpfport/, share/bpfport/), so that a tree may be moved.
+ * Returns 0 or -errno. */
+int fsio_exe_dir(char *buf, size_t len);
+
 #endif /* BPFPORT_UTIL_FSIO_H */

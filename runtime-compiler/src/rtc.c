@@ -132,8 +132,8 @@ static const char *helper_at(char *buf, size_t len, const char *fmt, ...)
 
 const char *rtc_compiler_path(const char *compiler_path, char *buf, size_t len)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
+	char exe[PATH_MAX];
+	int err;
 
 	if (!buf || !len) {
 		errno = EINVAL;
@@ -143,13 +143,11 @@ const char *rtc_compiler_path(const char *compiler_path, char *buf, size_t len)
 		return helper_at(buf, len, "%s", compiler_path);
 	/* next to the executable (the build tree), then where the install
 	 * puts it relative to the executable's dir (bin/ -> libexec/bpfport/) */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-	if (!slash) {
-		errno = ENOENT;
+	err = fsio_exe_dir(exe, sizeof(exe));
+	if (err) {
+		errno = -err;
 		return NULL;
 	}
-	*slash = '\0';
 	if (helper_at(buf, len, "%s/%s", exe, RTC_HELPER_NAME))
 		return buf;
 	return helper_at(buf, len, "%s/%s", exe, RTC_HELPER_REL_PATH);

@@ -23,6 +23,7 @@ libbpfport.a."""
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -63,7 +64,26 @@ def check_helper(b):
     doc = json.loads(p.stdout)
     helper = doc["runtime"]["compiler"]
     check(helper["available"], "moved install: runtime compiler helper not found: %s" % helper)
-    print("ok   a moved install finds its compiler helper; check_core_support is a relative link")
+    # and its default btfhub-archive dir, share/bpfport/btfhub-archive
+    arch = os.path.join(b, "share", "bpfport", "btfhub-archive", "testos", "1", platform.machine())
+    os.makedirs(arch)
+    shutil.copyfile("/sys/kernel/btf/vmlinux", os.path.join(arch, platform.release() + ".btf"))
+    osr = os.path.join(b, "os-release")
+    with open(osr, "w") as f:
+        f.write("ID=testos\nVERSION_ID=1\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BPFPORT_")}
+    p = subprocess.run([os.path.join(b, "bin", "bpfport"), "check", "--json", "--mode", "core-btfhub",
+                        "--hide-native-btf", "--os-release", osr],
+                       capture_output=True, text=True, timeout=300, env=env)
+    doc = json.loads(p.stdout)
+    got = [m for m in doc["modes"] if m.get("source") == "archive"]
+    check(doc["verdict"]["reason"] == "btf-archive" and got and
+          os.path.realpath(b) in os.path.realpath(got[0]["detail"].split("relocated against ")[-1]),
+          "moved install: the default btfhub-archive dir is not the moved tree's: %s %s" % (doc["verdict"], got))
+    shutil.rmtree(os.path.join(b, "share", "bpfport", "btfhub-archive"))
+    os.unlink(osr)
+    print("ok   a moved install finds its compiler helper and its btfhub-archive dir; "
+          "check_core_support is a relative link")
 
 
 def api_functions(header):

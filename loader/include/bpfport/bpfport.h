@@ -109,7 +109,8 @@ struct bpfport_opts {
 	/* External BTF (mode core-btfhub). Sources are tried in this order,
 	 * the first usable one wins: btf_path, $BPFPORT_BTF, native BTF,
 	 * the embedded minimized archive, the btfhub-archive directory
-	 * btf_archive ($BPFPORT_BTF_ARCHIVE, else the packaged default). */
+	 * btf_archive ($BPFPORT_BTF_ARCHIVE, else <dir of the executable>/
+	 * ../share/bpfport/btfhub-archive, where an install puts it). */
 	const char *btf_path;		/* raw .btf or btfhub .btf.tar.xz */
 	const char *btf_archive;	/* btfhub-archive directory */
 	const char *os_release;		/* os-release for the archive lookup */
