@@ -10,8 +10,8 @@
 # service's events, writes what it saw into OUT and stops systemd. The
 # services (each a unit of its own, with the drop-ins of
 # share/doc/bpfport/examples where named):
-#   bpfport          the unit as installed (but for ExecStart's directory):
-#                    every probe, events to the journal
+#   bpfport          the unit as installed (its ExecStart names PREFIX's
+#                    bpfport): every probe, events to the journal
 #   bpfport-file     + events-to-file.conf, the file moved to OUT/events.json
 #   bpfport-runtime  + ExecStart with --mode runtime (compiled in the sandbox)
 #   bpfport-lp       + bpf-perfmon-only.conf, started last on kernels that know
@@ -37,9 +37,7 @@ if [ "$step" = boot ]; then
 	# for ever
 	ln -s /dev/null "$units/proc-sys-fs-binfmt_misc.automount"
 	ln -s /dev/null "$units/systemd-binfmt.service"
-	# ExecStart names bpfport without a directory: here, the prefix's
-	sed "s|^ExecStart=bpfport |ExecStart=$prefix/bin/bpfport |" \
-		"$prefix/lib/systemd/system/bpfport.service" > "$units/bpfport.service"
+	cp "$prefix/lib/systemd/system/bpfport.service" "$units/bpfport.service"
 	variant bpfport-file "$(sed "s|/var/log/bpfport.json|$out/events.json|" \
 		"$examples/events-to-file.conf")"
 	variant bpfport-runtime "[Service]

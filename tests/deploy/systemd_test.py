@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """bpfport.service as `cmake --install` puts it (prefix/lib/systemd/system):
 - `systemd-analyze verify` says nothing about it, alone or with each example
-  drop-in (Documentation=man:bpfport(8) found in the installed man pages; its
-  ExecStart, which names bpfport without a directory for systemd to find in
-  /usr/local/bin or /usr/bin, given the installed binary's path in the copy
-  verified);
+  drop-in (Documentation=man:bpfport(8) found in the installed man pages);
+- its ExecStart names the installed bpfport (the prefix's bin/, written at
+  install time);
 - its hardening, key by key (what each setting is for: the comments in the
   unit), and MemoryMax above the compile child's address-space cap
   (DEFAULT_AS_BUDGET, runtime-compiler/src/rtc.c) plus room for the agent;
@@ -46,12 +45,10 @@ def size(s):
     return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
 
 
-def verify(unit, bpfport, manpath, dropin=None):
-    """systemd-analyze verify on a copy of UNIT running BPFPORT (and a
-    drop-in): its output"""
+def verify(unit, manpath, dropin=None):
+    """systemd-analyze verify on a copy of UNIT (and a drop-in): its output"""
     with tempfile.TemporaryDirectory(prefix="bpfport-verify-") as d:
-        text = open(unit).read().replace("\nExecStart=bpfport ", "\nExecStart=%s " % bpfport)
-        open(os.path.join(d, "bpfport.service"), "w").write(text)
+        shutil.copy(unit, os.path.join(d, "bpfport.service"))
         if dropin:
             os.mkdir(os.path.join(d, "bpfport.service.d"))
             shutil.copy(dropin, os.path.join(d, "bpfport.service.d"))
@@ -77,13 +74,13 @@ def main():
             examples = os.path.join(prefix, "share", "doc", "bpfport", "examples")
             manpath = os.path.join(prefix, "share", "man")
             k = unit_keys(unit)
-            check(k["ExecStart"] == ["bpfport run"], "ExecStart=%s" % k["ExecStart"])
-
             bpfport = os.path.join(prefix, "bin", "bpfport")
+            check(k["ExecStart"] == [bpfport + " run"] and os.path.isfile(bpfport),
+                  "ExecStart=%s, expected the installed %s" % (k["ExecStart"], bpfport))
+
             dropins = sorted(os.listdir(examples))
             for dropin in [None] + dropins:
-                rc, out = verify(unit, bpfport, manpath,
-                                 dropin and os.path.join(examples, dropin))
+                rc, out = verify(unit, manpath, dropin and os.path.join(examples, dropin))
                 check(rc == 0 and not out, "systemd-analyze verify (drop-in %s): exit %d: %s"
                       % (dropin, rc, out))
             print("ok   systemd-analyze verify: silent on the unit alone and with %s"
