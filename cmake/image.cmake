@@ -16,14 +16,10 @@
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   if(BPFPORT_STATIC)
     find_program(UMOCI umoci)
-    if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|amd64")
-      set(arch amd64)
-    else()
-      set(arch arm64)	# the one other BPF_TARGET_ARCH
-    endif()
     add_custom_target(image
       COMMAND ${CMAKE_COMMAND} -DBUILD=${CMAKE_BINARY_DIR} -DNAME=${BPFPORT_RELEASE_NAME}
-              -DVERSION=${PROJECT_VERSION} -DARCH=${arch} -DUMOCI=${UMOCI} -P ${CMAKE_CURRENT_LIST_FILE}
+              -DVERSION=${PROJECT_VERSION} -DARCH=${BPFPORT_ARCH} -DUMOCI=${UMOCI}
+              -P ${CMAKE_CURRENT_LIST_FILE}
       BYPRODUCTS ${CMAKE_BINARY_DIR}/${BPFPORT_RELEASE_NAME}.oci.tar
       COMMENT "image: ${BPFPORT_RELEASE_NAME}.oci.tar"
       VERBATIM)

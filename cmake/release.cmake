@@ -8,7 +8,7 @@
 # (cmake -P). Reproducible: the same commit packs the same bytes from any
 # build directory (the compile side is BPFPORT_PREFIX_MAPS in
 # CMakeLists.txt); every time stamp is SOURCE_DATE_EPOCH, from the
-# environment, else the last commit's time, else a fixed one.
+# environment, else the last commit's time, else a fixed one (epoch.cmake).
 
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   set(BPFPORT_RELEASE_NAME bpfport-${PROJECT_VERSION}-${CMAKE_SYSTEM_PROCESSOR}-linux)
@@ -31,15 +31,8 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
 endif()
 
 # ---- cmake -DBUILD=DIR -DSOURCE=DIR -DNAME=NAME -P release.cmake ----
-if(DEFINED ENV{SOURCE_DATE_EPOCH})
-  set(epoch $ENV{SOURCE_DATE_EPOCH})
-else()
-  execute_process(COMMAND git -C ${SOURCE} log -1 --format=%ct
-    OUTPUT_VARIABLE epoch RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  if(NOT rc EQUAL 0)
-    set(epoch 315532800)	# 1980-01-01, outside git
-  endif()
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/epoch.cmake)
+bpfport_epoch(epoch ${SOURCE})
 
 set(stage ${BUILD}/${NAME})
 set(tarball ${BUILD}/${NAME}.tar.gz)
