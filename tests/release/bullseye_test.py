@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""The release tarball in a Debian bullseye userland (glibc 2.31), older than
-the build host's.
+"""The release tarball, or the .deb, in a Debian bullseye userland (glibc
+2.31), older than the build host's.
 
   bullseye_test.py --tarball DIR/bpfport-VERSION-x86_64-linux.tar.gz [--duration S]
+  bullseye_test.py --deb DIR/bpfport_VERSION_amd64.deb [--duration S]
 
 The bullseye root (bullseye-root beside this file: debootstrap, cached) is
 the lower layer of an overlay, mounted with /proc, /sys and /dev in a
 private mount namespace that ends with the test's child: every mount goes
 with it on every exit path, and the cached root is never written. In the
-chroot, bullseye's own tools do the work: its tar unpacks the tarball, its
-/bin/sh (dash) runs DRIVER: ldd --version, ldd on both executables,
-`check_core_support --json --probes exec,open`, then `bpfport run --mode core
---probes exec,open --format json --duration S` while links to its sh exit 7,
-are killed, carry hostile names, and open a new file and a missing one. What
-the workload did goes to a manifest (KEY=VALUE lines).
+chroot, bullseye's own tools do the work: its tar unpacks the tarball into
+/opt, or its dpkg installs the .deb (its maintainer scripts run by dpkg, in a
+root where systemd is not running and not installed); its /bin/sh (dash)
+runs DRIVER: ldd --version, ldd on both executables, `check_core_support
+--json --probes exec,open`, then `bpfport run --mode core --probes exec,open
+--format json --duration S` while links to its sh exit 7, are killed, carry
+hostile names, and open a new file and a missing one. What the workload did
+goes to a manifest (KEY=VALUE lines). The .deb is then removed (dpkg -r)
+and purged (dpkg -P).
 
 The host asserts: glibc 2.31 and neither executable dynamic; check's verdict
 (core, native-btf), its schema, that it read bullseye's os-release (Debian
@@ -21,12 +25,15 @@ The host asserts: glibc 2.31 and neither executable dynamic; check's verdict
 the run's summary; the exec and open events with the probe tests' own
 assertions (probe_checks.py: pids, ppid = the driving shell, exit code and
 signal, exec'd path and comm, open path, flags and fd, ENOENT); and that no
-BPF object and no mount is left.
+BPF object and no mount is left. For the .deb also: dpkg's status, that
+dpkg -L lists what the .deb holds (package_test.py checks what that is), and
+that removal leaves none of it and the purge no /var/cache/bpfport.
 """
 import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -39,16 +46,27 @@ import harness  # noqa: E402
 from harness import Failure, check  # noqa: E402
 from probe_checks import (Facts, agrees_with_check, check_doc, check_exec,  # noqa: E402
                           check_open, check_probes, expect_summary)
+from package_test import deb_entries  # noqa: E402
 
-# In the chroot, run by bullseye's /bin/sh (dash): $1 tarball  $2 its top
-# dir  $3 duration.  Exit 0 when the workload ran, whatever bpfport did.
+# In the chroot, run by bullseye's /bin/sh (dash): $1 the tarball or .deb
+# $2 how to install it: "tar TOPDIR" or "deb"  $3 duration.  Exit 0 when the
+# workload ran, whatever bpfport did.
 DRIVER = r"""set -u
 out=/bpfport-test/out
-rel=/opt/$2
 fact() { echo "$1=$2" >> $out/manifest; }
 die() { echo "driver: $*" >&2; exit 1; }
 
-tar -xzf "/bpfport-test/$1" -C /opt || die "bullseye's tar cannot unpack $1"
+case $2 in
+tar\ *)
+    tar -xzf "/bpfport-test/$1" -C /opt || die "bullseye's tar cannot unpack $1"
+    rel=/opt/${2#tar } ;;
+deb)
+    dpkg -i "/bpfport-test/$1" > $out/dpkg-install 2>&1 ||
+        die "bullseye's dpkg -i $1: $(tail -5 $out/dpkg-install)"
+    dpkg-query -W -f '${Status} ${Version}' bpfport > $out/dpkg-status
+    dpkg -L bpfport > $out/dpkg-list
+    rel=/usr ;;
+esac
 ldd --version > $out/ldd-version 2>&1
 for f in bin/bpfport libexec/bpfport/bpfport-cc; do
     ldd $rel/$f > $out/ldd-${f##*/} 2>&1
@@ -110,6 +128,21 @@ fact open_path $path
 
 wait $agent
 fact run_rc $?
+
+if [ "$2" = deb ]; then
+    # the runtime mode's cache, as a run would leave it: the purge removes it
+    mkdir -p /var/cache/bpfport && touch /var/cache/bpfport/entry
+    dpkg -r bpfport > $out/dpkg-remove 2>&1
+    fact remove_rc $?
+    # what is still there of what the package listed (the host checks that
+    # only what bullseye had before is)
+    while read -r f; do
+        if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi
+    done < $out/dpkg-list > $out/left-after-remove
+    dpkg -P bpfport > $out/dpkg-purge 2>&1
+    fact purge_rc $?
+    fact cache_left "$([ -e /var/cache/bpfport ] && echo yes || echo no)"
+fi
 """
 
 # On the host, in the new mount namespace: $1 root  $2 test dir; then chroot.
@@ -144,19 +177,19 @@ def mounts_under(path):
         return [l.split()[4] for l in f if l.split()[4].startswith(path)]
 
 
-def run_in_bullseye(root, tmp, tarball, duration):
-    """Runs DRIVER in the chroot; returns its output dir (a host path)."""
-    top = os.path.basename(tarball)[:-len(".tar.gz")]
+def run_in_bullseye(root, tmp, artifact, how, duration):
+    """Runs DRIVER in the chroot on ARTIFACT (installed HOW: "tar TOPDIR" or
+    "deb"); returns its output dir (a host path)."""
     for d in ("upper/bpfport-test/out", "work", "merged"):
         os.makedirs(os.path.join(tmp, d))
     # the merged root takes the upper root's mode
     os.chmod(os.path.join(tmp, "upper"), 0o755)
     test_dir = os.path.join(tmp, "upper/bpfport-test")
-    shutil.copy(tarball, test_dir)
+    shutil.copy(artifact, test_dir)
     with open(os.path.join(test_dir, "driver.sh"), "w") as f:
         f.write(DRIVER)
     cmd = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", SETUP,
-           "setup", root, tmp, os.path.basename(tarball), top, str(duration)]
+           "setup", root, tmp, os.path.basename(artifact), how, str(duration)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
@@ -218,10 +251,10 @@ def check_check(out, m, schema, version):
     check(osr["id"] == "debian" and osr["version_id"] == "11",
           "check read os-release %s, expected bullseye's (debian 11)" % osr)
     check(doc["runtime"]["compiler"]["available"],
-          "check: the runtime compiler helper of the unpacked tarball is not usable: %s"
+          "check: the runtime compiler helper installed beside it is not usable: %s"
           % doc["runtime"]["compiler"])
     check(doc["bpfport_version"] == version,
-          "check says bpfport %s, the tarball is %s" % (doc["bpfport_version"], version))
+          "check says bpfport %s, the artifact is %s" % (doc["bpfport_version"], version))
     print("ok   check_core_support --json: %s, os %s" % (doc["verdict"], osr["pretty_name"]))
     return doc
 
@@ -245,6 +278,28 @@ def check_run(out, m, doc):
     print("%s: %d events, summary: %s" % (what, len(evs), summary))
 
 
+def check_deb(out, m, deb, root, version):
+    """bullseye's dpkg installed the .deb, all of it, and removed it all."""
+    status = read(out, "dpkg-status")
+    check(status == "install ok installed %s" % version,
+          "dpkg-query: bpfport %r, expected installed %s" % (status, version))
+    listed = {"/" if l == "/." else l for l in read(out, "dpkg-list").splitlines()}
+    held = set(deb_entries(deb))
+    check(listed == held, "dpkg -L differs from the .deb: only listed %s, only in the .deb %s"
+          % (sorted(listed - held), sorted(held - listed)))
+    print("ok   dpkg -i: %s installed, dpkg -L lists the .deb's %d paths"
+          % (version, len(listed)))
+    check(m.get("remove_rc") == "0" and m.get("purge_rc") == "0",
+          "dpkg -r exit %s: %s; dpkg -P exit %s: %s"
+          % (m.get("remove_rc"), read(out, "dpkg-remove")[-500:], m.get("purge_rc"),
+             read(out, "dpkg-purge")[-500:]))
+    left = [f for f in read(out, "left-after-remove").splitlines()
+            if not os.path.lexists(os.path.join(root, f.lstrip("/")))]
+    check(not left, "dpkg -r left what the package installed: %s" % left)
+    check(m.get("cache_left") == "no", "dpkg -P left /var/cache/bpfport")
+    print("ok   dpkg -r, dpkg -P: nothing of the package left, nor /var/cache/bpfport")
+
+
 def bpf_ids(out):
     ids = {"prog": set(), "map": set(), "link": set()}
     for line in read(out, "bpf-ids").splitlines():
@@ -255,23 +310,31 @@ def bpf_ids(out):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tarball", required=True)
+    what = ap.add_mutually_exclusive_group(required=True)
+    what.add_argument("--tarball")
+    what.add_argument("--deb")
     ap.add_argument("--duration", type=int, default=3)
     args = ap.parse_args()
-    harness.set_context("userland=bullseye")
+    harness.set_context("userland=bullseye" + (" deb" if args.deb else ""))
     harness.require_root_bpf("core")
 
     def body():
-        base = os.path.basename(args.tarball)
-        check(base.startswith("bpfport-") and base.endswith("-x86_64-linux.tar.gz")
-              and os.path.isfile(args.tarball),
-              "%s: no release tarball bpfport-VERSION-x86_64-linux.tar.gz" % args.tarball)
-        version = base[len("bpfport-"):-len("-x86_64-linux.tar.gz")]
+        artifact = args.tarball or args.deb
+        base = os.path.basename(artifact)
+        if args.tarball:
+            name = re.fullmatch(r"bpfport-(.+)-x86_64-linux\.tar\.gz", base)
+            how = "tar " + base[:-len(".tar.gz")]
+        else:
+            name = re.fullmatch(r"bpfport_(.+)_amd64\.deb", base)
+            how = "deb"
+        check(name and os.path.isfile(artifact), "%s: no bpfport-VERSION-x86_64-linux.tar.gz "
+              "or bpfport_VERSION_amd64.deb" % artifact)
+        version = name.group(1)
         schema = json.load(open(os.path.join(HERE, "..", "check-schema.json")))
         root = bullseye_root()
         tmp = tempfile.mkdtemp(prefix="bpfport-bullseye-")
         try:
-            out = run_in_bullseye(root, tmp, args.tarball, args.duration)
+            out = run_in_bullseye(root, tmp, artifact, how, args.duration)
             check(not mounts_under(tmp), "mounts left behind: %s" % mounts_under(tmp))
             m = read_manifest(out)
             check_userland(out)
@@ -283,6 +346,8 @@ def main():
             check(not left, "BPF objects still in the kernel after exit: %s" % left)
             print("ok   nothing left behind: no mount, none of the agent's %d BPF objects"
                   % sum(len(v) for v in ids.values()))
+            if args.deb:
+                check_deb(out, m, args.deb, root, version)
         finally:
             shutil.rmtree(tmp)
 

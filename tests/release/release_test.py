@@ -12,9 +12,10 @@
       check_core_support: auto picks core, the runtime compiler helper is
       found and answers) and a run --mode core --probes exec that sees a
       `sh -c 'exit 7'` child with its ppid and exit code.
-  release_test.py --tarball T reproducible --cmake C --source S ...
-      the release built again in another build dir: the same bytes, and no
-      string of its binaries names the source dir or either build dir.
+  release_test.py --tarball T reproducible --cmake C --source S ... [--package P]...
+      the release (and the packages P, cmake/packages.cmake) built again in
+      another build dir: the same bytes, and no string of its binaries names
+      the source dir or either build dir.
 """
 import argparse
 import hashlib
@@ -37,13 +38,13 @@ from schema import validate  # noqa: E402
 EXECUTABLES = ("bin/bpfport", "libexec/bpfport/bpfport-cc")
 
 
-def build_release(args, build_dir):
+def build_release(args, build_dir, targets=("release",)):
     """Configures build_dir as a release build of args.source and builds
-    the release target; returns the tarball's path."""
+    the targets; returns the tarball's path."""
     cfg = [args.cmake, "-S", args.source, "-B", build_dir, "-G", args.generator,
            "-DBPFPORT_STATIC=ON", "-DCMAKE_BUILD_TYPE=Release", "-DBPFPORT_TESTS=OFF",
            "-DBTFHUB_ARCHIVE=" + args.btfhub_archive]
-    for cmd in (cfg, [args.cmake, "--build", build_dir, "--target", "release",
+    for cmd in (cfg, [args.cmake, "--build", build_dir, "--target", *targets,
                       "--parallel", str(os.cpu_count() or 1)]):
         p = subprocess.run(cmd, capture_output=True, text=True)
         check(p.returncode == 0, "%s: exit %d:\n%s%s" % (" ".join(cmd), p.returncode,
@@ -160,7 +161,7 @@ def group_reproducible(args):
     check(os.path.isfile(args.tarball), "no %s (the release-build fixture)" % args.tarball)
     first = os.path.dirname(os.path.abspath(args.tarball))
     with tempfile.TemporaryDirectory(prefix="bpfport-release-again-") as again:
-        second = build_release(args, again)
+        second = build_release(args, again, ["release"] + (["packages"] if args.package else []))
         a, b = sha256(args.tarball), sha256(second)
         if a != b:
             with tarfile.open(args.tarball) as ta, tarfile.open(second) as tb:
@@ -175,6 +176,11 @@ def group_reproducible(args):
             raise Failure("built twice (%s, %s): sha256 %s != %s; members that differ: %s"
                           % (first, again, a, b, differ or "none (the tar or gzip framing)"))
         print("ok   built twice, in %s and %s: the same bytes (sha256 %s)" % (first, again, a))
+        for package in args.package:
+            a, b = sha256(package), sha256(os.path.join(again, os.path.basename(package)))
+            check(a == b, "%s built twice (%s, %s): sha256 %s != %s"
+                  % (os.path.basename(package), first, again, a, b))
+            print("ok   built twice: the same %s (sha256 %s)" % (os.path.basename(package), a))
         dirs = [os.path.realpath(d) for d in (args.source, first, again)]
         # a dir as a whole path, not inside another (/src is not /usr/src)
         leak = re.compile(r"(?<![\w.+-])(%s)(?![\w.+-])" % "|".join(re.escape(d) for d in dirs))
@@ -200,6 +206,8 @@ def main():
         p.add_argument("--btfhub-archive", default="")
         if name == "build":
             p.add_argument("--build-dir", required=True)
+        if name == "reproducible":
+            p.add_argument("--package", action="append", default=[])
     sub.add_parser("static").add_argument("--schema", required=True)
     args = ap.parse_args()
     harness.set_context("release")
