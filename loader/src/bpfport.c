@@ -289,6 +289,11 @@ int bpfport__poll(struct bpfport *bp, int timeout_ms)
 	bp->cb_ret = 0;
 	n = bp->rb ? ring_buffer__poll(bp->rb, timeout_ms)
 		   : perf_buffer__poll(bp->pb, timeout_ms);
+	/* A perf event fd reports ready once per wakeup: when the caller's
+	 * own epoll on bpfport__epoll_fd() took that, perf_buffer__poll()
+	 * finds no CPU ready. So every CPU's buffer is read. */
+	if (bp->pb && n >= 0)
+		n = perf_buffer__consume(bp->pb);
 	if (bp->cb_ret)
 		return bp->cb_ret;
 	if (n < 0 && n != -EINTR)

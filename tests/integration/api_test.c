@@ -2,7 +2,8 @@
 /*
  * The public API as another agent would use it, through <bpfport/bpfport.h>
  * alone: the options checked before anything happens, a real exec event
- * received through the caller's own epoll loop (bpfport__epoll_fd), the
+ * received through the caller's own epoll loop (bpfport__epoll_fd), with
+ * each output (ring buffer, perf buffer), the
  * mode attempts and probe states the CLI reports, and the caller's libbpf
  * print callback given back at destroy. Needs root and BPF: SKIP (77)
  * otherwise, a failure under CI.
@@ -55,12 +56,10 @@ static int my_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	return 0;
 }
 
-int main(void)
+/* One agent's life through the API with output @out: exec events through
+ * the caller's own epoll loop, and what the CLI's summary says. */
+static void session(enum bpfport_output out)
 {
-	struct {
-		struct bpfport_opts o;
-		long newer;	/* a field of a later libbpfport */
-	} big = { .o = { .sz = sizeof(big) }, .newer = 1 };
 	struct epoll_event ev = { .events = EPOLLIN }, got;
 	struct bpfport_attempt a;
 	struct bpfport_probe p;
@@ -69,32 +68,17 @@ int main(void)
 	size_t i, n;
 	pid_t pid;
 
-	if (geteuid())
-		return skip_test("needs root (BPF load and attach)");
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return skip_test("needs native BTF (mode core)");
-	bpfport_set_print(quiet);
-	libbpf_set_print(my_libbpf_print);
-
-	/* options a newer caller set: refused before anything is loaded */
-	bp = bpfport__open(&big.o);
-	CHECK(!bp && errno == EINVAL);
-	CHECK_HAS(bpfport_errmsg(), "beyond what this libbpfport knows");
-
-	snprintf(want_path, sizeof(want_path), "/tmp/bpfport-api-true-%d", getpid());
-	unlink(want_path);
-	CHECK(!symlink("/bin/true", want_path));
+	seen_exec = 0;
 	{
 		BPFPORT_OPTS(o, .probes = "exec", .mode = BPFPORT_MODE_CORE,
-			     .on_event = on_event);
+			     .output = out, .on_event = on_event);
 
 		bp = bpfport__open(&o);
 	}
 	CHECK(bp != NULL);
 	if (!bp) {
 		fprintf(stderr, "bpfport__open: %s\n", bpfport_errmsg());
-		unlink(want_path);
-		return 1;
+		return;
 	}
 	CHECK(bpfport__attach(bp) == 0);
 
@@ -117,6 +101,7 @@ int main(void)
 
 	/* what the CLI's summary says, through the API */
 	CHECK(bpfport__mode(bp) == BPFPORT_MODE_CORE);
+	CHECK(bpfport__output(bp) == out);
 	n = bpfport__attempt_cnt(bp);
 	CHECK(n == 1);
 	CHECK(bpfport__attempt(bp, 0, &a) == 0);
@@ -135,6 +120,33 @@ int main(void)
 	}
 	CHECK(bpfport__probe(bp, n, &p) == -EINVAL);
 	bpfport__destroy(bp);
+}
+
+int main(void)
+{
+	struct {
+		struct bpfport_opts o;
+		long newer;	/* a field of a later libbpfport */
+	} big = { .o = { .sz = sizeof(big) }, .newer = 1 };
+	struct bpfport *bp;
+
+	if (geteuid())
+		return skip_test("needs root (BPF load and attach)");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return skip_test("needs native BTF (mode core)");
+	bpfport_set_print(quiet);
+	libbpf_set_print(my_libbpf_print);
+
+	/* options a newer caller set: refused before anything is loaded */
+	bp = bpfport__open(&big.o);
+	CHECK(!bp && errno == EINVAL);
+	CHECK_HAS(bpfport_errmsg(), "beyond what this libbpfport knows");
+
+	snprintf(want_path, sizeof(want_path), "/tmp/bpfport-api-true-%d", getpid());
+	unlink(want_path);
+	CHECK(!symlink("/bin/true", want_path));
+	session(BPFPORT_OUTPUT_RINGBUF);
+	session(BPFPORT_OUTPUT_PERFBUF);
 
 	/* the caller's libbpf print callback is back */
 	CHECK(libbpf_set_print(NULL) == my_libbpf_print);
