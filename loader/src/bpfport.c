@@ -51,9 +51,11 @@ const char *bpfport_output_name(enum bpfport_output output)
 
 static int deliver(struct bpfport *bp, const void *data, size_t size)
 {
-	const struct bpfport_ev_hdr *h = data;
+	const struct bpfport_ev_hdr *h;
+	struct event_copy copy;
 	int r;
 
+	data = event_aligned(data, &size, &copy);
 	if (event_validate(data, size)) {
 		bp->malformed++;
 		return 0;
@@ -61,6 +63,7 @@ static int deliver(struct bpfport *bp, const void *data, size_t size)
 	bp->events++;
 	if (!bp->on_event)
 		return 0;
+	h = data;
 	r = bp->on_event(bp->ctx, data, h->size);
 	if (r)
 		bp->cb_ret = r;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <bpfport/bpfport.h>
+#include "events.h"
 #include "json.h"
 #include "util/msg.h"
 #include "util/osrelease.h"
@@ -232,8 +233,20 @@ const char *probe_names(char *buf, size_t len);
 /* "exec,open" -> bitmask over probe_table; 0 or -EINVAL naming the bad one */
 int probe_list_parse(const char *list, uint32_t *mask);
 
-/* Checks an event buffer: header sane, type known, size as expected. */
+/* Checks an event buffer: header sane, type known, size as expected. The
+ * buffer must be aligned as struct bpfport_ev_hdr (event_aligned()). */
 int event_validate(const void *data, size_t size);
+
+/* The largest event of any probe (unit-probes checks the table). */
+#define BP_MAX_EVENT_SIZE 1024
+struct event_copy {
+	_Alignas(struct bpfport_ev_hdr) unsigned char b[BP_MAX_EVENT_SIZE];
+};
+/* @data itself when it is aligned as an event struct needs, else its first
+ * *@size bytes (at most BP_MAX_EVENT_SIZE: *@size is cut to that) copied
+ * to @c. Perf buffer samples are 4-byte aligned (they follow their u32
+ * size); the structs' __u64 fields need 8. */
+const void *event_aligned(const void *data, size_t *size, struct event_copy *c);
 
 /* ---- per-probe results, read by check and the summary ---- */
 #define BP_MAX_PROGS 8

@@ -74,6 +74,16 @@ int probe_list_parse(const char *list, uint32_t *mask)
 	return 0;
 }
 
+const void *event_aligned(const void *data, size_t *size, struct event_copy *c)
+{
+	if (!data || !((uintptr_t)data % _Alignof(struct bpfport_ev_hdr)))
+		return data;
+	if (*size > sizeof(c->b))
+		*size = sizeof(c->b);
+	memcpy(c->b, data, *size);
+	return c->b;
+}
+
 int event_validate(const void *data, size_t size)
 {
 	const struct bpfport_ev_hdr *h = data;
@@ -90,13 +100,16 @@ int event_validate(const void *data, size_t size)
 int bpfport_event__fprint(FILE *out, const void *data, size_t size,
 			  enum bpfport_format fmt)
 {
-	const struct bpfport_ev_hdr *h = data;
+	const struct bpfport_ev_hdr *h;
 	const struct probe_event_type *et = NULL;
 	const struct probe_desc *d;
+	struct event_copy copy;
 	struct jw jw;
 
+	data = event_aligned(data, &size, &copy);
 	if (event_validate(data, size))
 		return -EINVAL;
+	h = data;
 	d = event_type_find(h->type, &et);	/* validated: found */
 	jw_init(&jw, out, fmt == BPFPORT_FORMAT_TEXT, false);
 	if (jw.text) /* text: the type first, bare */

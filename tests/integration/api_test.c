@@ -3,7 +3,7 @@
  * The public API as another agent would use it, through <bpfport/bpfport.h>
  * alone: the options checked before anything happens, a real exec event
  * received through the caller's own epoll loop (bpfport__epoll_fd), with
- * each output (ring buffer, perf buffer), the
+ * each output (ring buffer, perf buffer: events aligned as their structs), the
  * mode attempts and probe states the CLI reports, and the caller's libbpf
  * print callback given back at destroy. Needs root and BPF: SKIP (77)
  * otherwise, a failure under CI.
@@ -25,7 +25,7 @@
 #include "check.h"
 
 static char want_path[256];
-static int seen_exec;
+static int seen_exec, misaligned;
 
 /* The event structs of <bpfport/events.h>, as a library user reads them */
 static int on_event(void *ctx, const void *data, size_t size)
@@ -34,6 +34,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 	const struct exec_event *e = data;
 
 	(void)ctx;
+	if ((uintptr_t)data % _Alignof(struct exec_event))
+		misaligned++;
 	if (size >= sizeof(*e) && h->type == BPFPORT_EV_EXEC &&
 	    !strcmp(e->filename, want_path) && e->ppid == (__u32)getpid())
 		seen_exec++;
@@ -57,7 +59,8 @@ static int my_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 }
 
 /* One agent's life through the API with output @out: exec events through
- * the caller's own epoll loop, and what the CLI's summary says. */
+ * the caller's own epoll loop, every one aligned as its struct, and what
+ * the CLI's summary says. */
 static void session(enum bpfport_output out)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got;
@@ -68,7 +71,7 @@ static void session(enum bpfport_output out)
 	size_t i, n;
 	pid_t pid;
 
-	seen_exec = 0;
+	seen_exec = misaligned = 0;
 	{
 		BPFPORT_OPTS(o, .probes = "exec", .mode = BPFPORT_MODE_CORE,
 			     .output = out, .on_event = on_event);
@@ -97,6 +100,8 @@ static void session(enum bpfport_output out)
 		if (epoll_wait(efd, &got, 1, 100) == 1)
 			CHECK(bpfport__poll(bp, 0) >= 0);
 	CHECK(seen_exec == 1);
+	/* a perf buffer sample is 4-byte aligned: the library copies it */
+	CHECK(misaligned == 0);
 	close(efd);
 
 	/* what the CLI's summary says, through the API */

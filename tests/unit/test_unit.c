@@ -371,6 +371,24 @@ static void test_decode(void)
 	s = capture_event(&e, sizeof(e), BPFPORT_FORMAT_TEXT, &ret);
 	CHECK_STR(s, "exit ts_ns=99 pid=42 ppid=7 uid=0 comm=\"0123456789abcdef\" "
 		     "exit_code=7 signal=0 lifetime_ns=1234");
+	{	/* as a perf buffer sample is: 4-byte aligned (UBSan: misaligned
+		 * reads of the structs before event_aligned()) */
+		uint64_t raw[BP_MAX_EVENT_SIZE / 8 + 2] = { 0 };
+		struct event_copy c;
+		size_t n = sizeof(e) + 4;
+		const void *a;
+
+		memcpy((char *)raw + 4, &e, sizeof(e));
+		s = capture_event((char *)raw + 4, sizeof(e), BPFPORT_FORMAT_TEXT, &ret);
+		CHECK(ret == 0);
+		CHECK_STR(s, "exit ts_ns=99 pid=42 ppid=7 uid=0 comm=\"0123456789abcdef\" "
+			     "exit_code=7 signal=0 lifetime_ns=1234");
+		a = event_aligned((char *)raw + 4, &n, &c);
+		CHECK(a == c.b && n == sizeof(e) + 4 && !memcmp(a, &e, sizeof(e)));
+		CHECK(event_aligned(raw, &n, &c) == raw);
+		n = BP_MAX_EVENT_SIZE + 4;	/* cut to the copy */
+		CHECK(event_aligned((char *)raw + 4, &n, &c) == c.b && n == BP_MAX_EVENT_SIZE);
+	}
 
 	e.hdr.type = BPFPORT_EV_EXEC;
 	memcpy(e.comm, "evil\n\"x\0", 8);
@@ -448,7 +466,8 @@ static void test_probes(void)
 
 		CHECK(d->name && d->summary && d->print);
 		CHECK(d->obj_end > d->obj_start);
-		CHECK(d->event_size >= sizeof(struct bpfport_ev_hdr));
+		CHECK(d->event_size >= sizeof(struct bpfport_ev_hdr) &&
+		      d->event_size <= BP_MAX_EVENT_SIZE);
 		CHECK(d->events[0].type);
 		for (j = 0; j < i; j++)
 			CHECK(strcmp(probe_table[j]->name, d->name));

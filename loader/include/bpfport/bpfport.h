@@ -93,7 +93,8 @@ BPFPORT_API void bpfport_interrupt(void);
 /*
  * Called for each event. data starts with struct bpfport_ev_hdr, and the
  * event struct its type names follows (<bpfport/events.h>, generated from
- * the probes' own headers); size is already checked against the type.
+ * the probes' own headers), aligned as that struct; size is already
+ * checked against the type.
  * A non-zero return stops the current bpfport__poll() with that value.
  */
 typedef int (*bpfport_event_fn)(void *ctx, const void *data, size_t size);
@@ -224,8 +225,9 @@ BPFPORT_API int bpfport__summary(const struct bpfport *bp, char *buf,
 BPFPORT_API const char *bpfport_mode_name(enum bpfport_mode mode);
 BPFPORT_API const char *bpfport_output_name(enum bpfport_output output);
 
-/* Formats one event (as given to bpfport_event_fn) as a JSON object or a
- * text line, without a newline. Returns 0 or -EINVAL for a bad event. */
+/* Formats one event (as given to bpfport_event_fn; @data may be at any
+ * alignment) as a JSON object or a text line, without a newline. Returns 0
+ * or -EINVAL for a bad event. */
 BPFPORT_API int bpfport_event__fprint(FILE *out, const void *data,
 				      size_t size, enum bpfport_format fmt);
 
