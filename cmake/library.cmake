@@ -30,7 +30,10 @@ if(NOT BPFPORT_STATIC)
   set(lib_map ${CMAKE_SOURCE_DIR}/loader/libbpfport.map)
   set_target_properties(bpfport_shared PROPERTIES EXPORT_NAME bpfport
     VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR} LINK_DEPENDS ${lib_map})
-  target_link_options(bpfport_shared PRIVATE -Wl,--version-script=${lib_map} -Wl,-z,defs)
+  target_link_options(bpfport_shared PRIVATE -Wl,--version-script=${lib_map})
+  if(NOT BPFPORT_SANITIZE_FLAGS)	# their runtime comes with the executable
+    target_link_options(bpfport_shared PRIVATE -Wl,-z,defs)
+  endif()
   list(APPEND lib_targets bpfport_shared)
 endif()
 

@@ -179,12 +179,14 @@ def build_consumers(args, tree, tmp):
     exe_pc = os.path.join(tmp, "consumer-pkg-config")
     flags = tree.pkg_config(*(["--static"] if args.static_only else []),
                             "--cflags", "--libs", "bpfport").split()
-    run([args.cc, "-Wall", "-Werror", os.path.join(args.consumer, "consumer.c"), "-o", exe_pc]
-        + flags + ["-Wl,-rpath," + tree.libdir])
+    run([args.cc, "-Wall", "-Werror"] + args.cflags.split() +
+        [os.path.join(args.consumer, "consumer.c"), "-o", exe_pc] + flags +
+        ["-Wl,-rpath," + tree.libdir])
 
     cb = os.path.join(tmp, "consumer-cmake")
     out = run([args.cmake, "-S", args.consumer, "-B", cb, "-DCMAKE_PREFIX_PATH=" + tree.b,
-               "-DCMAKE_C_COMPILER=" + args.cc, "-DCMAKE_C_FLAGS=-Wall -Werror"])
+               "-DCMAKE_C_COMPILER=" + args.cc,
+               "-DCMAKE_C_FLAGS=" + " ".join(["-Wall", "-Werror"] + args.cflags.split())])
     m = re.search(r"bpfport_COMPILER_HELPER=(.*)", out)
     check(m and m.group(1) == tree.helper, "CMake bpfport_COMPILER_HELPER: %r, expected %r"
           % (m and m.group(1), tree.helper))
@@ -223,6 +225,8 @@ def main():
     ap.add_argument("--consumer", required=True, help="tests/consumer")
     ap.add_argument("--cc", required=True)
     ap.add_argument("--pkg-config", required=True)
+    ap.add_argument("--cflags", default="",
+                    help="the build's sanitizer flags, which a consumer of its library needs too")
     ap.add_argument("--static-only", action="store_true",
                     help="a -DBPFPORT_STATIC=ON build: no libbpfport.so")
     args = ap.parse_args()

@@ -200,7 +200,7 @@ static void read_fixtures(void)
 	CHECK(strlen(err) == 7);
 
 	/* every prefix of a good tarball, and bit flips: an error or the same
-	 * BTF, never a crash (ASan/UBSan builds check the "never") */
+	 * BTF, never a crash (the sanitizer lane checks the "never") */
 	buf = slurp(fx("good.btf.tar.xz"), &n);
 	for (cut = 0; buf && cut < n; cut++) {
 		CHECK(btfhub_read_mem(buf, cut, "cut", &data, &size, err, sizeof(err)) < 0);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Tests of the shared helpers in loader/util: test_util GROUP, also built
- * under ASan/UBSan (test_util_asan). No privilege, no network.
+ * Tests of the shared helpers in loader/util: test_util GROUP (the
+ * sanitizer lane runs it under ASan/UBSan). No privilege, no network.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -898,7 +898,7 @@ static void test_tar(void)
 	CHECK(tar_clean_name(longname, out, sizeof(out), 0) == -ENAMETOOLONG);
 
 	/* bit flips of a good archive: an error or a walk, never a crash
-	 * (test_util_asan checks the "never") */
+	 * (the sanitizer lane checks the "never") */
 	memset(&t, 0, sizeof(t));
 	tb_add(&t, "./", '5', NULL, NULL);
 	tb_add(&t, longname + 100, '0', NULL, "data");
