@@ -310,36 +310,32 @@ static int cmp_offset(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-int tpformat_struct(const char *tracefs, const char *category,
-		    const char *event, const char *struct_name, char **c_text,
+/* The names the generated C gets from the caller: identifiers. */
+static int names_ok(const char *category, const char *event, const char *struct_name,
 		    char *err, size_t errlen)
 {
-	char path[PATH_MAX], why[160], id[32] = "?", *text = NULL, *line, *save = NULL;
+	if (is_ident(category) && is_ident(event) && is_ident(struct_name))
+		return 0;
+	seterr(err, errlen, "tracepoint %s:%s or struct name %s is not a C identifier",
+	       category ? category : "?", event ? event : "?", struct_name ? struct_name : "?");
+	return -EINVAL;
+}
+
+int tpformat_struct_text(const char *path, char *text, const char *category,
+			 const char *event, const char *struct_name, char **c_text,
+			 char *err, size_t errlen)
+{
+	char why[160], id[32] = "?", *line, *save = NULL;
 	struct tp_field *fields = NULL;
-	size_t nf = 0, i, lineno = 0, tlen = 0, flen;
+	size_t nf = 0, i, lineno = 0, tlen = 0;
 	unsigned long pos = 0;
 	FILE *out = NULL;
-	void *data;
 	int ret;
 
 	*c_text = NULL;
-	if (!tracefs || !is_ident(category) || !is_ident(event) || !is_ident(struct_name)) {
-		seterr(err, errlen, "tracepoint %s:%s or struct name %s is not a C identifier",
-		       category ? category : "?", event ? event : "?",
-		       struct_name ? struct_name : "?");
-		return -EINVAL;
-	}
-	if (snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, category,
-		     event) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	ret = fsio_read_file(path, MAX_FORMAT, &data, &flen);
-	text = data;
-	if (ret) {
-		seterr(err, errlen, "cannot read %s: %s: %s", path, fsio_strerror(ret),
-		       ret == -ENOENT ? "this kernel has no such tracepoint (or tracefs is not mounted there)"
-				      : "check tracefs");
+	ret = names_ok(category, event, struct_name, err, errlen);
+	if (ret)
 		return ret;
-	}
 	fields = calloc(MAX_FIELDS, sizeof(*fields));
 	if (!fields) {
 		ret = -ENOMEM;
@@ -449,6 +445,38 @@ out:
 	if (ret == -ENOMEM)
 		seterr(err, errlen, "%s: out of memory", path);
 	free(fields);
+	return ret;
+}
+
+int tpformat_struct(const char *tracefs, const char *category,
+		    const char *event, const char *struct_name, char **c_text,
+		    char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t flen;
+	void *text;
+	int ret;
+
+	*c_text = NULL;
+	ret = names_ok(category, event, struct_name, err, errlen);
+	if (ret)
+		return ret;
+	if (!tracefs) {
+		seterr(err, errlen, "tpformat_struct: no tracefs directory");
+		return -EINVAL;
+	}
+	if (snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, category,
+		     event) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	ret = fsio_read_file(path, MAX_FORMAT, &text, &flen);
+	if (ret) {
+		seterr(err, errlen, "cannot read %s: %s: %s", path, fsio_strerror(ret),
+		       ret == -ENOENT ? "this kernel has no such tracepoint (or tracefs is not mounted there)"
+				      : "check tracefs");
+		return ret;
+	}
+	ret = tpformat_struct_text(path, text, category, event, struct_name, c_text, err,
+				   errlen);
 	free(text);
 	return ret;
 }

@@ -36,4 +36,10 @@ int tpformat_struct(const char *tracefs, const char *category,
 		    const char *event, const char *struct_name, char **c_text,
 		    char *err, size_t errlen);
 
+/* The same from the format file's @text (NUL-terminated; parsed in place,
+ * so it is changed); @path only names it in messages. */
+int tpformat_struct_text(const char *path, char *text, const char *category,
+			 const char *event, const char *struct_name, char **c_text,
+			 char *err, size_t errlen);
+
 #endif /* BPFPORT_TPFORMAT_H */
