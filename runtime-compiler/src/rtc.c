@@ -2,8 +2,8 @@
 /*
  * librtc: the public API and the parent side of a runtime compile: find
  * and check the helper, write the request (request.c), fork a child that
- * execs the helper (child.c), read its frames against the deadline and
- * classify how it ended. Plain C and libc only: LLVM lives in the helper
+ * execs the helper (child.c), read its frames against the deadline
+ * (reply.c parses them) and classify how it ended. Plain C and libc only: LLVM lives in the helper
  * (cc/), never in this process. The frames: rtc_internal.h.
  */
 #define _GNU_SOURCE
@@ -47,43 +47,9 @@
 /* small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_reserve(struct buf *b, size_t more)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	if (more > SIZE_MAX - b->len - 1)
-		return -ENOMEM;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	if (cap == b->cap)
-		return 0;
-	p = realloc(b->p, cap);
-	if (!p)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static int buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (buf_reserve(b, len))
-		return -ENOMEM;
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...)
+static void buf_printf(struct rtc_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
+static void buf_printf(struct rtc_buf *b, const char *fmt, ...)
 {
 	char line[PATH_MAX + 256];
 	va_list ap;
@@ -93,7 +59,7 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		buf_add(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		rtc_buf_add(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 static unsigned long now_us(void)
@@ -156,7 +122,7 @@ const char *rtc_compiler_path(const char *compiler_path, char *buf, size_t len)
 /* Owned by root or the caller, writable by no one else: a root caller
  * runs what is there. 0, or -1 with the reason in diag. */
 static int safe_owner_mode(const char *what, const char *path,
-			   const struct stat *st, struct buf *diag)
+			   const struct stat *st, struct rtc_buf *diag)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		buf_printf(diag, "runtime compilation is not usable: %s %s is owned by uid %u, "
@@ -176,7 +142,7 @@ static int safe_owner_mode(const char *what, const char *path,
 
 /* The helper opened for execveat(), checked on the fd that will run:
  * a regular executable file, and it and its directory safe. */
-static int helper_open(const char *path, struct buf *diag)
+static int helper_open(const char *path, struct rtc_buf *diag)
 {
 	char dir[PATH_MAX], *slash;
 	struct stat st;
@@ -223,18 +189,6 @@ struct job {
 	bool (*stop)(void);		/* rtc_opts.stop */
 };
 
-struct outcome {
-	int ret;
-	int started;			/* the helper said VERSION */
-	int malformed;			/* a frame no helper of ours sends */
-	int exec_errno;			/* the child could not exec it */
-	struct frame_info info;
-	void *obj;
-	size_t obj_sz;
-	char version[256];
-	struct buf diag;
-};
-
 static void job_release(struct job *j)
 {
 	if (j->c.req_fd >= 0)
@@ -249,7 +203,7 @@ static void job_release(struct job *j)
 /* Finds and checks the helper, writes the request for @o (NULL: a
  * version query): everything the child needs. */
 static int job_prepare(struct job *j, const char *compiler_path,
-		       const struct rtc_opts *o, struct buf *diag)
+		       const struct rtc_opts *o, struct rtc_buf *diag)
 {
 	const char *hook = getenv(RTC_TEST_HOOK_ENV);
 	int ret;
@@ -293,68 +247,9 @@ static const char *signame(int sig)
 	}
 }
 
-/* Walks the frames; returns 1 when a RESULT frame was seen. */
-static int parse_frames(const struct buf *in, struct outcome *oc)
+static int run_job(const struct job *j, struct rtc_reply *oc, struct rtc_stats *stats)
 {
-	struct frame_hdr h;
-	const void *data;
-	size_t off = 0;
-	int have_result = 0, more;
-
-	while ((more = rtc_frame_next(in->p, in->len, &off, &h, &data)) > 0) {
-		const char *p = data;
-
-		switch (h.type) {
-		case FRAME_VERSION:
-			oc->started = 1;
-			snprintf(oc->version, sizeof(oc->version), "%.*s",
-				 (int)(h.len < sizeof(oc->version) ? h.len : sizeof(oc->version) - 1), p);
-			break;
-		case FRAME_DIAG:
-			buf_add(&oc->diag, p, h.len);
-			break;
-		case FRAME_OBJ:
-			free(oc->obj);
-			oc->obj = malloc(h.len ? h.len : 1);
-			if (!oc->obj)
-				return -ENOMEM;
-			memcpy(oc->obj, p, h.len);
-			oc->obj_sz = h.len;
-			break;
-		case FRAME_INFO:
-			if (h.len == sizeof(oc->info))
-				memcpy(&oc->info, p, sizeof(oc->info));
-			break;
-		case FRAME_EXEC_ERRNO:
-			if (h.len == sizeof(int32_t))
-				memcpy(&oc->exec_errno, p, sizeof(int32_t));
-			break;
-		case FRAME_RESULT:
-			if (h.len == sizeof(int32_t)) {
-				int32_t r;
-
-				memcpy(&r, p, sizeof(r));
-				/* 0, -errno or -RTC_ERR_x: anything else is not
-				 * a result this library gave meaning to */
-				if (r > 0 || (r < -4095 && (r <= -RTC_ERR_END ||
-							    r > -RTC_ERR_START))) {
-					oc->malformed = 1;
-					return 0;
-				}
-				oc->ret = r;
-				have_result = 1;
-			}
-			break;
-		}
-	}
-	if (more == -2)
-		oc->malformed = 1;	/* (-1, cut short: the status says why) */
-	return have_result;
-}
-
-static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *stats)
-{
-	struct buf in = { 0 };
+	struct rtc_buf in = { 0 };
 	struct rusage ru;
 	struct child c = j->c;
 	unsigned long t0, deadline;
@@ -404,7 +299,7 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 			break;
 		if (r <= 0)
 			continue;
-		if (buf_reserve(&in, 65536)) {
+		if (rtc_buf_reserve(&in, 65536)) {
 			kill(pid, SIGKILL);
 			too_big = 1;
 			break;
@@ -443,7 +338,7 @@ static int run_job(const struct job *j, struct outcome *oc, struct rtc_stats *st
 	}
 	waited = w == pid;
 
-	have_result = in.len ? parse_frames(&in, oc) : 0;
+	have_result = rtc_reply_parse(in.p, in.len, oc);
 	free(in.p);
 	if (stats) {
 		struct rtc_stats s = { .sz = stats->sz };
@@ -581,7 +476,7 @@ static int check_opts(const struct rtc_opts *o)
 	return 0;
 }
 
-static char *diag_take(struct buf *b)
+static char *diag_take(struct rtc_buf *b)
 {
 	char *p;
 
@@ -598,7 +493,7 @@ static char *diag_take(struct buf *b)
  * started: under a cap, it is asked again without one, to tell a cap too
  * small for it (OOM) from a helper that cannot run here at all.
  */
-static int run(struct job *j, struct outcome *oc, struct rtc_stats *stats)
+static int run(struct job *j, struct rtc_reply *oc, struct rtc_stats *stats)
 {
 	int ret = run_job(j, oc, stats);
 
@@ -606,8 +501,8 @@ static int run(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 		return ret;
 	if (j->budget) {
 		struct job q = { .budget = 0, .timeout_ms = VERSION_TIMEOUT_MS };
-		struct outcome qo = { 0 };
-		struct buf ignored = { 0 };
+		struct rtc_reply qo = { 0 };
+		struct rtc_buf ignored = { 0 };
 		int qret = job_prepare(&q, j->helper, NULL, &ignored);
 
 		if (!qret)
@@ -629,7 +524,7 @@ static int run(struct job *j, struct outcome *oc, struct rtc_stats *stats)
 
 int rtc_compile(const struct rtc_opts *opts, void **obj, size_t *obj_sz, char **diag)
 {
-	struct outcome oc = { 0 };
+	struct rtc_reply oc = { 0 };
 	struct rtc_opts o;
 	struct job *j;
 	int ret;
@@ -684,7 +579,7 @@ out:
 }
 
 /* Runs the helper once and asks its version. */
-static int query_helper(const char *compiler_path, struct outcome *oc)
+static int query_helper(const char *compiler_path, struct rtc_reply *oc)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	int ret;
@@ -701,7 +596,7 @@ static int query_helper(const char *compiler_path, struct outcome *oc)
 	return ret;
 }
 
-static void first_line(const struct buf *b, char *out, size_t len)
+static void first_line(const struct rtc_buf *b, char *out, size_t len)
 {
 	const char *p = b->p ? b->p : "";
 	size_t n = strcspn(p, "\n");
@@ -713,7 +608,7 @@ static void first_line(const struct buf *b, char *out, size_t len)
 
 int rtc_compiler_available(const char *compiler_path, char *why, size_t len)
 {
-	struct outcome oc = { 0 };
+	struct rtc_reply oc = { 0 };
 	int ret = query_helper(compiler_path, &oc);
 
 	if (ret && why && len) {
@@ -732,7 +627,7 @@ int rtc_compiler_available(const char *compiler_path, char *why, size_t len)
 
 const char *rtc_compiler_version(const char *compiler_path, char *buf, size_t len)
 {
-	struct outcome oc = { 0 };
+	struct rtc_reply oc = { 0 };
 	int ret;
 
 	if (!buf || !len) {

@@ -77,6 +77,33 @@ int rtc_frame_send(int fd, uint32_t type, const void *data, size_t len);
 int rtc_frame_next(const void *buf, size_t len, size_t *off,
 		   struct frame_hdr *h, const void **data);
 
+/* The parent's side (reply.c): a growable buffer, always NUL-terminated
+ * past len (p is malloc'ed); 0 or -ENOMEM. */
+struct rtc_buf {
+	char *p;
+	size_t len, cap;
+};
+int rtc_buf_reserve(struct rtc_buf *b, size_t more);
+int rtc_buf_add(struct rtc_buf *b, const void *data, size_t len);
+
+/* A helper's reply, as its frames say. obj and diag.p are malloc'ed. */
+struct rtc_reply {
+	int ret;			/* RESULT */
+	int started;			/* the helper said VERSION */
+	int malformed;			/* a frame no helper of ours sends */
+	int exec_errno;			/* the child could not exec it */
+	struct frame_info info;
+	void *obj;
+	size_t obj_sz;
+	char version[256];
+	struct rtc_buf diag;		/* DIAG frames, concatenated */
+};
+
+/* Reads the @len bytes of frames at @buf into @r (zeroed, or holding what
+ * the parent added to its diag before). 1 when they held a result, 0 if
+ * not (cut short, or a malformed reply: r->malformed), -ENOMEM. */
+int rtc_reply_parse(const void *buf, size_t len, struct rtc_reply *r);
+
 #ifdef __cplusplus
 }
 #endif
