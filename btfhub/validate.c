@@ -391,6 +391,10 @@ int btfhub_btf_validate(const void *data, size_t n, const char *name, char *err,
 	if (h.hdr_len < sizeof(h) || h.hdr_len > n)
 		return fail(-EBADMSG, "%s: BTF header length %u does not fit the %zu-byte "
 			    "file: corrupt or truncated, fetch it again", v.name, h.hdr_len, n);
+	/* libbpf reads the types in place, after the header */
+	if (h.hdr_len % 4)
+		return invalid(&v, "the header is %u bytes long, not a multiple of 4",
+			       h.hdr_len);
 	if ((uint64_t)h.hdr_len + h.type_off + h.type_len > n ||
 	    (uint64_t)h.hdr_len + h.str_off + h.str_len > n)
 		return fail(-EBADMSG, "%s: BTF sections (types %u+%u, strings %u+%u bytes) "

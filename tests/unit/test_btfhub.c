@@ -440,6 +440,8 @@ static const struct crafted {
 								"(0+344 bytes) overlaps" },
 	{ "type-off", 0, offsetof(struct btf_header, type_off), 1, "the type section "
 								  "starts at 1" },
+	{ "hdr-len", 0, offsetof(struct btf_header, hdr_len), 1, "the header is 25 bytes "
+								"long, not a multiple of 4" },
 	{ "str-first", 0, BB_STR_FIRST, 'x', "the string section (88 bytes) does not "
 					     "start and end with a NUL byte" },
 	{ "str-last", 0, BB_STR_LAST, 'x', "does not start and end with a NUL byte" },
@@ -462,6 +464,13 @@ static size_t crafted_blob(size_t i, unsigned char *out)
 		uint32_t v = b.tlen - 16;	/* 8 bytes of the last type */
 
 		memcpy(out + c->at, &v, 4);
+	} else if (c->at == offsetof(struct btf_header, hdr_len)) {
+		uint32_t v = BB_HDR + c->value;	/* zero bytes more of header */
+
+		memmove(out + v, out + BB_HDR, n - BB_HDR);
+		memset(out + BB_HDR, 0, c->value);
+		memcpy(out + c->at, &v, 4);
+		n += c->value;
 	} else if (c->at == offsetof(struct btf_header, str_off)) {
 		uint32_t v = b.tlen - 4;	/* into the types */
 
