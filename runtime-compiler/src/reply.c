@@ -100,5 +100,5 @@ int rtc_reply_parse(const void *buf, size_t len, struct rtc_reply *oc)
 	}
 	if (more == -2)
 		oc->malformed = 1;	/* (-1, cut short: the status says why) */
-	return have_result;
+	return oc->malformed ? 0 : have_result;	/* no result in a malformed reply */
 }
