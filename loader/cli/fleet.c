@@ -77,7 +77,8 @@ int fleet_walk(const char *root, bool (*want)(const char *name),
 		*n = 0;
 		return ret;
 	}
-	qsort(*out, *n, sizeof(**out), file_cmp);
+	if (*n)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(*out, *n, sizeof(**out), file_cmp);
 	return 0;
 }
 

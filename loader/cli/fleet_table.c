@@ -379,7 +379,8 @@ bool fleet_table_end(struct fleet_table *t)
 	bool all_ok = t->ok_cnt == t->row_cnt;
 	size_t r, i;
 
-	qsort(t->counts, t->count_cnt, sizeof(*t->counts), count_cmp);
+	if (t->count_cnt)	/* none: no probe row (NULL, undefined for qsort) */
+		qsort(t->counts, t->count_cnt, sizeof(*t->counts), count_cmp);
 
 	if (t->fmt == FLEET_JSON) {
 		jw_end_array(&t->jw);

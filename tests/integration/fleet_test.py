@@ -281,6 +281,16 @@ def test_reports(args, tmp):
     rc, out, err = fleet(args, "--reports", good)
     check(rc == 0 and "2 hosts: 2 ok, 0 not, 0 unreadable" in out, "good reports: %d %r %r" % (rc, out, err))
 
+    # only bad ones: rows of errors, no counts (sorting no counts was
+    # undefined: the sanitizer lane stopped on it)
+    only_bad = os.path.join(tmp, "only-bad")
+    os.makedirs(only_bad)
+    shutil.copy(os.path.join(d, "other.json"), only_bad)
+    for fmt in ("--json", "--csv", None):
+        rc, out, err = fleet(args, "--reports", only_bad, *([fmt] if fmt else []))
+        check(rc == 1 and "other.json" in out and "not a check --json document" in out,
+              "only bad reports %s: %d %r %r" % (fmt, rc, out, err))
+
 
 def test_usage(args, tmp):
     """Exit 2 on bad usage, 1 with one error line when there is nothing to read."""
