@@ -62,13 +62,22 @@ static __always_inline void *bpfport_scratch(void *heap_map)
 	return bpf_map_lookup_elem(heap_map, &zero);
 }
 
-/* True when the current task is the agent itself. */
-static __always_inline int bpfport_is_self(void)
+static __always_inline struct bpfport_cfg *bpfport_cfg(void)
 {
 	__u32 zero = 0;
-	struct bpfport_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
 
-	return c && c->self_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32);
+	return bpf_map_lookup_elem(&cfg, &zero);
+}
+
+/* True when the current task's events are not wanted: the agent's own,
+ * or (tests) any but the one task asked for. */
+static __always_inline int bpfport_skip(void)
+{
+	struct bpfport_cfg *c = bpfport_cfg();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return c && (c->self_tgid == tgid ||
+		     (c->test_only_tgid && c->test_only_tgid != tgid));
 }
 
 static __always_inline void bpfport_hdr(struct bpfport_ev_hdr *h, __u16 type,
@@ -80,6 +89,20 @@ static __always_inline void bpfport_hdr(struct bpfport_ev_hdr *h, __u16 type,
 	h->ts_ns = bpf_ktime_get_ns();
 }
 
+/*
+ * Outputs one event; a failure (buffer full) is counted in drops.
+ *
+ * Wakeups are batched: a consumer woken for every record costs more than
+ * the probe itself (bench/README.md). A ring buffer record wakes the
+ * consumer only when it takes what waits past cfg.wakeup_bytes (a
+ * fraction of the buffer, set by the loader): once per filling, not for
+ * every record above the mark, since each wakeup costs the producer an
+ * interrupt even when the consumer is already awake but not yet running.
+ * Every other record wakes no one, and the consumer's flush timer
+ * collects it (loader/src/bpfport.c); the timer also covers a crossing
+ * that two CPUs' records both missed. The perf buffer gets the same from
+ * its wakeup watermark, set by the loader on the perf events themselves.
+ */
 static __always_inline void bpfport_emit(void *ctx, void *ev, __u64 size,
 					 const int rb)
 {
@@ -91,11 +114,18 @@ static __always_inline void bpfport_emit(void *ctx, void *ev, __u64 size,
 	 * every verifier refuses */
 	size += *(volatile long *)((char *)ctx + 8192);
 #endif
-	if (rb)
-		err = bpf_ringbuf_output(&events_rb, ev, size, 0);
-	else
+	if (rb) {
+		struct bpfport_cfg *c = bpfport_cfg();
+		__u64 avail = bpf_ringbuf_query(&events_rb, BP_RB_AVAIL_DATA);
+		__u64 flags = BP_RB_NO_WAKEUP;
+
+		if (!c || (avail <= c->wakeup_bytes && avail + size > c->wakeup_bytes))
+			flags = BP_RB_FORCE_WAKEUP;
+		err = bpf_ringbuf_output(&events_rb, ev, size, flags);
+	} else {
 		err = bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU,
 					    ev, size);
+	}
 	if (err) {
 		__u64 *n = bpf_map_lookup_elem(&drops, &zero);
 

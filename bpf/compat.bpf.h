@@ -170,9 +170,13 @@ struct trace_event_raw_inet_sock_set_state {
 } BP_ATTR;
 #endif
 
-/* enum bpf_map_type: BPF_MAP_TYPE_RINGBUF is absent from pre-5.8 kernel
- * headers, which the runtime build compiles against (the ringbuf map is
- * then never created, see common.bpf.h). */
+/* The ring buffer's constants (uapi enum bpf_map_type, the
+ * bpf_ringbuf_output() flags, the bpf_ringbuf_query() selectors) are absent
+ * from pre-5.8 kernel headers, which the runtime build compiles against
+ * (the ringbuf programs and map are then never loaded, see common.bpf.h). */
 #define BP_MAP_TYPE_RINGBUF 27
+#define BP_RB_NO_WAKEUP (1ULL << 0)
+#define BP_RB_FORCE_WAKEUP (1ULL << 1)
+#define BP_RB_AVAIL_DATA 0
 
 #endif /* BPFPORT_COMPAT_BPF_H */

@@ -26,7 +26,12 @@ struct bpfport_cfg {
 	__u32 self_tgid;	/* events caused by the agent itself are dropped:
 				 * its tgid in the initial pid namespace, as
 				 * bpf_get_current_pid_tgid() gives it; 0: none */
-	__u32 flags;
+	__u32 test_only_tgid;	/* tests ($BPFPORT_TEST_ONLY_TGID): only the
+				 * events this tgid causes; 0: every task's */
+	__u64 wakeup_bytes;	/* ring buffer: the record that takes what
+				 * waits past this many bytes wakes the
+				 * consumer, no other record does (its flush
+				 * timer collects them) */
 };
 
 #endif

@@ -37,7 +37,7 @@ static __always_inline int on_exec(void *ctx, const int rb)
 	struct exec_event *ev;
 	unsigned int off;
 
-	if (bpfport_is_self())
+	if (bpfport_skip())
 		return 0;
 	ev = exec_event_init(BPFPORT_EV_EXEC, task,
 			     bpf_get_current_pid_tgid() >> 32);
@@ -61,7 +61,7 @@ static __always_inline int on_fork(void *ctx, const int rb)
 
 	/* Fires for threads too (clone with CLONE_THREAD): child_pid is the
 	 * new task's id, equal to its tgid for a new process. */
-	if (bpfport_is_self())
+	if (bpfport_skip())
 		return 0;
 	ev = exec_event_init(BPFPORT_EV_FORK, task, child);
 	if (!ev)
@@ -83,7 +83,7 @@ static __always_inline int on_exit(void *ctx, const int rb)
 	/* report processes, not threads */
 	if ((__u32)id != (__u32)(id >> 32))
 		return 0;
-	if (bpfport_is_self())
+	if (bpfport_skip())
 		return 0;
 	ev = exec_event_init(BPFPORT_EV_EXIT, task, id >> 32);
 	if (!ev)

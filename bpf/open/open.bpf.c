@@ -27,7 +27,7 @@ static __always_inline int on_enter(void *ctx, const int rb)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct open_args a = {};
 
-	if (bpfport_is_self())
+	if (bpfport_skip())
 		return 0;
 	a.filename = tp->args[1];
 	a.flags = (__s32)tp->args[2];

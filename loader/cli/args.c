@@ -25,6 +25,12 @@ static const char run_usage[] =
 "      --cache-dir DIR   runtime mode: compiled objects (default /var/cache/bpfport)\n"
 "  -d, --duration S      stop after S seconds (decimal; 0: load, attach, detach)\n"
 "      --output OUT      ringbuf|perfbuf|auto (default: auto = ringbuf if supported)\n"
+"      --buffer-size SIZE  the ring buffer's bytes, or each CPU's perf buffer's: a\n"
+"                        power of 2 from a page to 1G, e.g. 16M (default: 4M, 256K)\n"
+"      --flush-interval MS  events reach stdout at most MS ms after the probe\n"
+"                        output them (1-10000, default 20): output is written in\n"
+"                        batches, and the probes wake the agent only when the\n"
+"                        buffer is 1/8 full (the perf buffer: 1/4)\n"
 "  -f, --format FMT      json|text (default: json)\n"
 "      --ready-file PATH written once every probe is attached (the pid, the\n"
 "                        running line), removed at exit: 'bpfport ready PATH'\n"
@@ -89,6 +95,24 @@ int parse_duration(const char *s, double *out)
 	    strspn(s, "0123456789.") != strlen(s))
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, size_t *out)
+{
+	static const char units[] = "KMG";
+	size_t n = strspn(s, "0123456789");
+	const char *u = NULL;
+	unsigned long long v;
+
+	if (!n || n > 13 || (s[n] && (s[n + 1] || !(u = strchr(units, s[n])))))
+		return -EINVAL;
+	v = strtoull(s, NULL, 10);
+	if (s[n])
+		v <<= 10 * (u - units + 1);
+	if (v > 1ULL << 40)
+		return -EINVAL;
+	*out = (size_t)v;
 	return 0;
 }
 
@@ -166,7 +190,8 @@ static int no_operands(int argc, char **argv, const char *cmd, char *err,
 }
 
 enum { OPT_BTF = 0x100, OPT_BTF_ARCHIVE, OPT_OS_RELEASE, OPT_HIDE_NATIVE,
-       OPT_KHEADERS, OPT_CACHE_DIR, OPT_OUTPUT, OPT_READY_FILE };
+       OPT_KHEADERS, OPT_CACHE_DIR, OPT_OUTPUT, OPT_READY_FILE,
+       OPT_BUFFER_SIZE, OPT_FLUSH_INTERVAL };
 
 #define BTF_LONG_OPTIONS						\
 	{ "btf", required_argument, NULL, OPT_BTF },			\
@@ -206,6 +231,8 @@ static const struct option run_lo[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	/* long only: -o names an output file (compile, btf extract) */
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "flush-interval", required_argument, NULL, OPT_FLUSH_INTERVAL },
 	{ "format", required_argument, NULL, 'f' },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -337,6 +364,28 @@ int run_args_parse(int argc, char **argv, struct run_args *a, char *err,
 		case OPT_READY_FILE:
 			a->ready_file = optarg;
 			break;
+		case OPT_BUFFER_SIZE:
+			if (parse_size(optarg, &a->buffer_size)) {
+				snprintf(err, len, "bad --buffer-size '%s': give bytes, with K, M or G for KiB, MiB or GiB (e.g. 4M)", optarg);
+				return ARGS_ERROR;
+			}
+			if (bp_buffer_size_check(a->buffer_size, optarg)) {
+				snprintf(err, len, "%s", bpfport_errmsg());
+				return ARGS_ERROR;
+			}
+			break;
+		case OPT_FLUSH_INTERVAL: {
+			size_t n = strlen(optarg);
+
+			/* digits only; anything else is out of range */
+			a->flush_interval_ms = n && n <= 5 && strspn(optarg, "0123456789") == n ?
+					       (unsigned int)strtoul(optarg, NULL, 10) : 0;
+			if (bp_flush_interval_check(a->flush_interval_ms, optarg)) {
+				snprintf(err, len, "%s", bpfport_errmsg());
+				return ARGS_ERROR;
+			}
+			break;
+		}
 		case 'v':
 			a->verbose = true;
 			break;

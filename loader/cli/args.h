@@ -30,6 +30,8 @@ struct run_args {
 	enum bpfport_format format;
 	double duration;		/* seconds, < 0: until a signal */
 	const char *ready_file;		/* --ready-file PATH: NULL, none */
+	size_t buffer_size;		/* --buffer-size SIZE; 0: the default */
+	unsigned int flush_interval_ms;	/* --flush-interval MS; 0: the default */
 	bool verbose;
 };
 
@@ -47,6 +49,9 @@ int parse_duration(const char *s, double *out);
 int parse_mode(const char *s, enum bpfport_mode *out);
 int parse_output(const char *s, enum bpfport_output *out);
 int parse_format(const char *s, enum bpfport_format *out);
+/* Bytes: digits and an optional binary suffix K, M or G ("4M", "65536"),
+ * at most 1 TiB. */
+int parse_size(const char *s, size_t *out);
 
 /* argv[0] is the subcommand name. */
 int run_args_parse(int argc, char **argv, struct run_args *a, char *err,

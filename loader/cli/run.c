@@ -58,6 +58,7 @@ static double now_s(void)
 
 int do_run(int argc, char **argv)
 {
+	static char outbuf[1 << 20];	/* what one delivery prints, one write */
 	struct bpfport *bp = NULL;
 	struct run_args a;
 	struct run_ctx rc;
@@ -87,8 +88,14 @@ int do_run(int argc, char **argv)
 		return 1;
 	}
 
+	/* events are written in batches: one write(2) per delivery (the
+	 * flush after each bpfport__poll() below), not one per event */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+
 	BPFPORT_OPTS(opts, .probes = a.probes, .mode = a.mode,
 		     .output = a.output, .on_event = on_event, .ctx = &rc,
+		     .buffer_size = a.buffer_size,
+		     .flush_interval_ms = a.flush_interval_ms,
 		     .btf_path = a.btf.btf, .btf_archive = a.btf.btf_archive,
 		     .os_release = a.btf.os_release,
 		     .hide_native_btf = a.btf.hide_native_btf,
@@ -124,26 +131,37 @@ int do_run(int argc, char **argv)
 
 	deadline = a.duration >= 0 ? now_s() + a.duration : 0;
 	while (!cli_signal()) {
-		int timeout = 100;
+		/* until events are due (at the latest the flush interval)
+		 * or the signal (EINTR; one that comes just before the wait
+		 * is seen at the next flush) */
+		int timeout = -1;
 
 		if (a.duration >= 0) {
 			double left = deadline - now_s();
 
 			if (left <= 0)
 				break;
-			if (left * 1000 < timeout)
+			if (left < 3600)
 				timeout = (int)(left * 1000) + 1;
 		}
+		/* what was due, written at once */
 		n = bpfport__poll(bp, timeout);
-		fflush(stdout);
+		if (n > 0)
+			fflush(stdout);
 		if (n < 0) {
 			cli_error("polling events: %s", strerror(-n));
 			goto cleanup;
 		}
 	}
-	/* drain what is already buffered */
-	bpfport__poll(bp, 0);
+	/* detached first, then drained: every event the probes output is
+	 * printed or counted as dropped */
+	bpfport__detach(bp);
+	n = bpfport__poll(bp, 0);
 	fflush(stdout);
+	if (n < 0) {
+		cli_error("polling events: %s", strerror(-n));
+		goto cleanup;
+	}
 	ret = 0;
 cleanup:
 	if (ready)

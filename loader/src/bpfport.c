@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
+
+#include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -23,7 +27,9 @@
 #include "loader.h"
 #include "events.h"
 
-#define PERFBUF_PAGES 64	/* per CPU */
+#define RINGBUF_SIZE_DEFAULT	((size_t)4 << 20)	/* shared by all probes */
+#define PERFBUF_SIZE_DEFAULT	((size_t)256 << 10)	/* per CPU */
+#define FLUSH_MS_DEFAULT	20
 
 /* ---- names ---- */
 
@@ -75,34 +81,103 @@ static int rb_sample(void *ctx, void *data, size_t size)
 	return deliver(ctx, data, size);
 }
 
-static void pb_sample(void *ctx, int cpu, void *data, __u32 size)
-{
-	(void)cpu;
-	deliver(ctx, data, size);
-}
-
-static void pb_lost(void *ctx, int cpu, __u64 cnt)
+/* A perf buffer record, as perf_buffer__new() would have split it: the
+ * raw sample of bpf_perf_event_output(), or the count of samples lost. */
+static enum bpf_perf_event_ret pb_record(void *ctx, int cpu,
+					 struct perf_event_header *h)
 {
 	struct bpfport *bp = ctx;
 
 	(void)cpu;
-	bp->lost += cnt;
+	if (h->type == PERF_RECORD_SAMPLE) {
+		const struct { struct perf_event_header h; __u32 size; char data[]; } *s =
+			(const void *)h;
+
+		deliver(bp, s->data, s->size);
+	} else if (h->type == PERF_RECORD_LOST) {
+		const struct { struct perf_event_header h; __u64 id, lost; } *l =
+			(const void *)h;
+
+		bp->lost += l->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
 }
 
+/* The flush timer: due flush_ms after the last delivery (one shot, armed
+ * again by each delivery), so a quiet buffer costs no wakeups while the
+ * probes wake the consumer often enough by themselves. */
+static int flush_timer_arm(struct bpfport *bp)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = bp->flush_ms / 1000,
+			      .tv_nsec = (long)(bp->flush_ms % 1000) * 1000000 },
+	};
+
+	return timerfd_settime(bp->timer_fd, 0, &its, NULL) ? -errno : 0;
+}
+
+/* Adds fd to the consumer's epoll. Edge-triggered: reported once per
+ * wakeup of the probes', not again while records wait, so that the
+ * consumer sleeps between two batches however fast records come. */
+static int epoll_add(struct bpfport *bp, int fd, bool edge)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (edge ? EPOLLET : 0) };
+
+	return epoll_ctl(bp->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/*
+ * The consumer: libbpf's ring buffer or perf buffer, with batched wakeups
+ * (see bpfport_emit() in bpf/common.bpf.h), and a flush timer; one epoll
+ * fd of ours waits for either (bpfport__poll(), bpfport__epoll_fd()).
+ */
 static int consumer_create(struct bpfport *bp)
 {
+	int err = 0;
+
+	bp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (bp->epoll_fd < 0)
+		return bp_err(errno, "epoll_create1: %s", strerror(errno));
+	bp->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (bp->timer_fd < 0)
+		return bp_err(errno, "timerfd_create: %s", strerror(errno));
 	if (bp->output == BPFPORT_OUTPUT_RINGBUF) {
 		bp->rb = ring_buffer__new(bp->events_fd, rb_sample, bp, NULL);
 		if (!bp->rb)
 			return bp_err(errno, "cannot map the ring buffer: %s",
 				      strerror(errno));
+		err = epoll_add(bp, bp->events_fd, true);
 	} else {
-		bp->pb = perf_buffer__new(bp->events_fd, PERFBUF_PAGES,
-					  pb_sample, pb_lost, bp, NULL);
+		struct perf_event_attr attr = {
+			.size = sizeof(attr),
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.sample_type = PERF_SAMPLE_RAW,
+			.sample_period = 1,
+			/* a wakeup once a quarter of the CPU's buffer was
+			 * written since the last one, not one per sample as
+			 * perf_buffer__new() asks */
+			.watermark = 1,
+			.wakeup_watermark = (__u32)(bp->buf_size / 4),
+		};
+
+		bp->pb = perf_buffer__new_raw(bp->events_fd,
+					      bp->buf_size / bp_page_size(), &attr,
+					      pb_record, bp, NULL);
 		if (!bp->pb)
-			return bp_err(errno, "cannot open the perf buffer: %s",
-				      strerror(errno));
+			return bp_err(errno, "cannot open the perf buffer (%zu KiB per CPU): %s%s%s",
+				      bp->buf_size >> 10, strerror(errno),
+				      errno == EPERM ? ": over the locked memory limit (RLIMIT_MEMLOCK): raise it, or give a smaller " : "",
+				      errno == EPERM ? bp_setting_name(BP_SET_BUFFER_SIZE, true) : "");
+		for (size_t i = 0; !err && i < perf_buffer__buffer_cnt(bp->pb); i++)
+			err = epoll_add(bp, perf_buffer__buffer_fd(bp->pb, i), true);
 	}
+	if (!err)
+		err = epoll_add(bp, bp->timer_fd, false);
+	if (!err)
+		err = flush_timer_arm(bp);
+	if (err)
+		return bp_err(-err, "cannot set up the event consumer: %s", strerror(-err));
 	return 0;
 }
 
@@ -150,7 +225,8 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 		bp_err(ENOMEM, "out of memory");
 		return NULL;
 	}
-	bp->events_fd = bp->drops_fd = -1;
+	bp->events_fd = bp->drops_fd = bp->epoll_fd = bp->timer_fd = -1;
+	bp->flush_ms = opts->flush_interval_ms ? opts->flush_interval_ms : FLUSH_MS_DEFAULT;
 	bp->btf.memfd = -1;
 	bp->mode = BPFPORT_MODE_NONE;
 	bp->dry_run = opts->dry_run;
@@ -186,6 +262,9 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 	err = choose_output(bp, opts->output);
 	if (err)
 		goto fail;
+	bp->buf_size = opts->buffer_size ? opts->buffer_size :
+		       bp->output == BPFPORT_OUTPUT_RINGBUF ? RINGBUF_SIZE_DEFAULT :
+		       PERFBUF_SIZE_DEFAULT;
 
 	err = create_shared_maps(bp);
 	if (err)
@@ -283,25 +362,44 @@ int bpfport__attach(struct bpfport *bp)
 
 int bpfport__poll(struct bpfport *bp, int timeout_ms)
 {
+	struct epoll_event evs[16];
 	uint64_t before;
 	int n;
 
 	if (!bp || (!bp->rb && !bp->pb))
 		return -EINVAL;
+	/* even without a wait: takes the wakeups it reports off the epoll
+	 * fd, which a caller's own loop watches (bpfport__epoll_fd()) */
+	n = epoll_wait(bp->epoll_fd, evs, ARRAY_SIZE(evs), timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (!n && timeout_ms)
+		return 0;	/* nothing due yet: the flush interval holds */
+	/* everything buffered, every ring or CPU buffer, in one go */
 	before = bp->events;
 	bp->cb_ret = 0;
-	n = bp->rb ? ring_buffer__poll(bp->rb, timeout_ms)
-		   : perf_buffer__poll(bp->pb, timeout_ms);
-	/* A perf event fd reports ready once per wakeup: when the caller's
-	 * own epoll on bpfport__epoll_fd() took that, perf_buffer__poll()
-	 * finds no CPU ready. So every CPU's buffer is read. */
-	if (bp->pb && n >= 0)
-		n = perf_buffer__consume(bp->pb);
+	n = bp->rb ? ring_buffer__consume(bp->rb) : perf_buffer__consume(bp->pb);
 	if (bp->cb_ret)
 		return bp->cb_ret;
-	if (n < 0 && n != -EINTR)
+	if (n < 0)
+		return n;
+	n = flush_timer_arm(bp);
+	if (n)
 		return n;
 	return (int)(bp->events - before);
+}
+
+int bpfport__detach(struct bpfport *bp)
+{
+	size_t i;
+
+	if (!bp || (!bp->rb && !bp->pb))
+		return bp_err(EINVAL, "nothing attached to detach");
+	/* st[].attached stays: what was attached (bpfport__probe(), the
+	 * summary) */
+	for (i = 0; i < probe_cnt; i++)
+		probe_detach(bp, i);
+	return 0;
 }
 
 void bpfport__destroy(struct bpfport *bp)
@@ -312,6 +410,10 @@ void bpfport__destroy(struct bpfport *bp)
 		return;
 	ring_buffer__free(bp->rb);
 	perf_buffer__free(bp->pb);
+	if (bp->epoll_fd >= 0)
+		close(bp->epoll_fd);
+	if (bp->timer_fd >= 0)
+		close(bp->timer_fd);
 	for (i = 0; i < probe_cnt; i++)
 		probe_close(bp, i);
 	if (bp->events_fd >= 0)
@@ -354,9 +456,9 @@ int bpfport__stats(const struct bpfport *bp, struct bpfport_stats *s)
 
 int bpfport__epoll_fd(const struct bpfport *bp)
 {
-	if (!bp || (!bp->rb && !bp->pb))
+	if (!bp || bp->epoll_fd < 0)
 		return -EINVAL;
-	return bp->rb ? ring_buffer__epoll_fd(bp->rb) : perf_buffer__epoll_fd(bp->pb);
+	return bp->epoll_fd;
 }
 
 size_t bpfport__attempt_cnt(const struct bpfport *bp)

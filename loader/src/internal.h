@@ -40,6 +40,8 @@ enum bp_setting {
 	BP_SET_BTF_ARCHIVE,
 	BP_SET_HIDE_NATIVE_BTF,
 	BP_SET_OUTPUT,
+	BP_SET_BUFFER_SIZE,
+	BP_SET_FLUSH_INTERVAL,
 };
 const char *bp_setting_name(enum bp_setting s, bool arg);
 /* Records the thread's one-line error (bpfport_errmsg()); returns -err. */
@@ -111,6 +113,17 @@ uint32_t self_tgid(void);
  * variable is the option, else the variable, else the default. 0 or
  * -EINVAL (bpfport_errmsg() says why). */
 int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out);
+/* opts.buffer_size (--buffer-size): a power of 2 from the page size to
+ * BP_BUFFER_SIZE_MAX; opts.flush_interval_ms (--flush-interval): 1 to
+ * BP_FLUSH_INTERVAL_MAX (in opts, 0 is the default). 0 or -EINVAL,
+ * bpfport_errmsg() naming the setting, the value (@given, the text the
+ * user wrote, else the number) and what it takes. The one check, for the
+ * library and the CLI. */
+#define BP_BUFFER_SIZE_MAX	((size_t)1 << 30)
+#define BP_FLUSH_INTERVAL_MAX	10000u
+int bp_buffer_size_check(size_t size, const char *given);
+int bp_flush_interval_check(unsigned int ms, const char *given);
+size_t bp_page_size(void);
 
 /* ---- reason codes shared by run, check and the logs ---- */
 #define R_NATIVE_BTF		"native-btf"

@@ -20,8 +20,6 @@
 #include "loader.h"
 #include "events.h"
 
-#define RINGBUF_SIZE (4u << 20)	/* bytes, shared by all probes */
-
 /* ---- libbpf messages: forwarded as debug, captured during a load so that
  * a failure can be classified (relocation vs verifier) and explained ---- */
 
@@ -223,7 +221,7 @@ int create_shared_maps(struct bpfport *bp)
 	if (bp->output == BPFPORT_OUTPUT_RINGBUF)
 		bp->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF,
 					       "bpfport_events", 0, 0,
-					       RINGBUF_SIZE, NULL);
+					       (__u32)bp->buf_size, NULL);
 	else
 		bp->events_fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY,
 					       "bpfport_events", 4, 4, ncpu,
@@ -240,6 +238,16 @@ int create_shared_maps(struct bpfport *bp)
 }
 
 /* ---- one probe ---- */
+
+/* Tests: $BPFPORT_TEST_ONLY_TGID, the one process whose events the probes
+ * output (struct bpfport_cfg.test_only_tgid), so that a test can count
+ * every event and every drop of its own; 0: every process's. */
+static __u32 test_only_tgid(void)
+{
+	const char *v = getenv("BPFPORT_TEST_ONLY_TGID");
+
+	return v ? (__u32)strtoul(v, NULL, 10) : 0;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -349,7 +357,13 @@ static int probe_open(struct bpfport *bp, size_t i)
 
 	map = bpf_object__find_map_by_name(obj, "cfg");
 	if (map) {
-		struct bpfport_cfg c = { .self_tgid = bp->self_tgid };
+		struct bpfport_cfg c = {
+			.self_tgid = bp->self_tgid,
+			.test_only_tgid = test_only_tgid(),
+			/* the consumer is woken when 1/8 of the buffer waits:
+			 * rarely, with room for a slow consumer to catch up */
+			.wakeup_bytes = bp->buf_size / 8,
+		};
 		__u32 zero = 0;
 
 		err = bpf_map__update_elem(map, &zero, sizeof(zero), &c,
@@ -365,7 +379,7 @@ static int probe_open(struct bpfport *bp, size_t i)
 	return 0;
 }
 
-void probe_close(struct bpfport *bp, size_t i)
+void probe_detach(struct bpfport *bp, size_t i)
 {
 	size_t k;
 
@@ -373,6 +387,11 @@ void probe_close(struct bpfport *bp, size_t i)
 		bpf_link__destroy(bp->links[i][k]);
 		bp->links[i][k] = NULL;
 	}
+}
+
+void probe_close(struct bpfport *bp, size_t i)
+{
+	probe_detach(bp, i);
 	bpf_object__close(bp->objs[i]);
 	bp->objs[i] = NULL;
 }

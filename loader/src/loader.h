@@ -34,8 +34,12 @@ struct bpfport {
 
 	int events_fd;
 	int drops_fd;
+	size_t buf_size;		/* the ring buffer, or a CPU's perf buffer */
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
+	int epoll_fd;			/* the buffer's and the flush timer's */
+	int timer_fd;
+	unsigned int flush_ms;
 
 	uint64_t events, lost, malformed;
 	int cb_ret;
@@ -55,6 +59,8 @@ const char *first_failure(const struct bpfport *bp);
 /* Closes every probe and clears its status, for the next attempt. */
 void probes_reset(struct bpfport *bp);
 void probe_close(struct bpfport *bp, size_t i);
+/* Destroys probe i's links; its object stays loaded. */
+void probe_detach(struct bpfport *bp, size_t i);
 /* While an object is open, libbpf's messages go through bp_pr() and are
  * captured during a load so that a failure can be classified (relocation
  * vs verifier); the caller's own libbpf callback is restored when the last

@@ -62,6 +62,10 @@ const char *bp_setting_name(enum bp_setting s, bool arg)
 		[BP_SET_HIDE_NATIVE_BTF] = { "opts.hide_native_btf ($BPFPORT_HIDE_NATIVE_BTF)",
 					     "--hide-native-btf", "--hide-native-btf" },
 		[BP_SET_OUTPUT] = { "opts.output", "--output", "--output" },
+		[BP_SET_BUFFER_SIZE] = { "opts.buffer_size", "--buffer-size",
+					 "--buffer-size SIZE" },
+		[BP_SET_FLUSH_INTERVAL] = { "opts.flush_interval_ms", "--flush-interval",
+					    "--flush-interval MS" },
 	};
 
 	return names[s][cli_names ? 1 + arg : 0];

@@ -16,8 +16,10 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "util/fsio.h"
@@ -53,6 +55,43 @@ static const char *setting(const char *opt, const char *env, const char *def)
 	return v && *v ? v : def;
 }
 
+size_t bp_page_size(void)
+{
+	long n = sysconf(_SC_PAGESIZE);
+
+	return n > 0 ? (size_t)n : 4096;
+}
+
+/* "bad SETTING 'GIVEN'" or "bad SETTING VALUE" */
+static int bad_setting(enum bp_setting set, const char *given, size_t v, const char *rule)
+{
+	if (given)
+		return bp_err(EINVAL, "bad %s '%s': %s", bp_setting_name(set, false), given, rule);
+	return bp_err(EINVAL, "bad %s %zu: %s", bp_setting_name(set, false), v, rule);
+}
+
+int bp_buffer_size_check(size_t size, const char *given)
+{
+	char rule[128];
+
+	if (size >= bp_page_size() && size <= BP_BUFFER_SIZE_MAX &&
+	    !(size & (size - 1)))
+		return 0;
+	snprintf(rule, sizeof(rule), "give a power of 2 from the page size (%zu) to 1G, e.g. 4M",
+		 bp_page_size());
+	return bad_setting(BP_SET_BUFFER_SIZE, given, size, rule);
+}
+
+int bp_flush_interval_check(unsigned int ms, const char *given)
+{
+	char rule[64];
+
+	if (ms >= 1 && ms <= BP_FLUSH_INTERVAL_MAX)
+		return 0;
+	snprintf(rule, sizeof(rule), "give milliseconds from 1 to %u", BP_FLUSH_INTERVAL_MAX);
+	return bad_setting(BP_SET_FLUSH_INTERVAL, given, ms, rule);
+}
+
 int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out)
 {
 	const char *t;
@@ -73,6 +112,10 @@ int bp_opts_complete(const struct bpfport_opts *in, struct bpfport_opts *out)
 		return bp_err(EINVAL, "options: unknown mode %d", (int)out->mode);
 	if ((unsigned int)out->output > BPFPORT_OUTPUT_PERFBUF)
 		return bp_err(EINVAL, "options: unknown output %d", (int)out->output);
+	/* 0: the default */
+	if ((out->buffer_size && bp_buffer_size_check(out->buffer_size, NULL)) ||
+	    (out->flush_interval_ms && bp_flush_interval_check(out->flush_interval_ms, NULL)))
+		return -EINVAL;
 
 	out->os_release = setting(out->os_release, "BPFPORT_OS_RELEASE", NULL);
 	pthread_once(&default_archive_once, default_archive_init);

@@ -2,8 +2,10 @@
 /*
  * The public API as another agent would use it, through <bpfport/bpfport.h>
  * alone: the options checked before anything happens, a real exec event
- * received through the caller's own epoll loop (bpfport__epoll_fd), with
- * each output (ring buffer, perf buffer: events aligned as their structs), the
+ * received through the caller's own epoll loop (bpfport__epoll_fd: the
+ * flush timer makes it readable for a lone event), with each output (ring
+ * buffer, perf buffer: events aligned as their structs), nothing after
+ * bpfport__detach(), the
  * mode attempts and probe states the CLI reports, and the caller's libbpf
  * print callback given back at destroy. Needs root and BPF: SKIP (77)
  * otherwise, a failure under CI.
@@ -96,6 +98,7 @@ static void session(enum bpfport_output out)
 		_exit(127);
 	}
 	CHECK(pid > 0 && waitpid(pid, NULL, 0) == pid);
+	/* one exec: the probes wake no one for it, the flush timer does */
 	for (tries = 0; tries < 50 && !seen_exec; tries++)
 		if (epoll_wait(efd, &got, 1, 100) == 1)
 			CHECK(bpfport__poll(bp, 0) >= 0);
@@ -103,6 +106,18 @@ static void session(enum bpfport_output out)
 	/* a perf buffer sample is 4-byte aligned: the library copies it */
 	CHECK(misaligned == 0);
 	close(efd);
+
+	/* detached: the exec after it is never output; bpfport__poll(bp, 0)
+	 * still delivers what waited */
+	CHECK(bpfport__detach(bp) == 0);
+	pid = fork();
+	if (!pid) {
+		execl(want_path, want_path, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && waitpid(pid, NULL, 0) == pid);
+	CHECK(bpfport__poll(bp, 0) >= 0);
+	CHECK(seen_exec == 1);
 
 	/* what the CLI's summary says, through the API */
 	CHECK(bpfport__mode(bp) == BPFPORT_MODE_CORE);
@@ -146,6 +161,13 @@ int main(void)
 	bp = bpfport__open(&big.o);
 	CHECK(!bp && errno == EINVAL);
 	CHECK_HAS(bpfport_errmsg(), "beyond what this libbpfport knows");
+	{
+		BPFPORT_OPTS(o, .probes = "exec", .buffer_size = 3000);
+
+		bp = bpfport__open(&o);
+		CHECK(!bp && errno == EINVAL);
+		CHECK_HAS(bpfport_errmsg(), "bad opts.buffer_size 3000: give a power of 2");
+	}
 
 	snprintf(want_path, sizeof(want_path), "/tmp/bpfport-api-true-%d", getpid());
 	unlink(want_path);

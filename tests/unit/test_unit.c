@@ -199,6 +199,47 @@ static void test_args(void)
 		CHECK(run_args_parse(3, run_short_o, &r, err, sizeof(err)) == ARGS_ERROR);
 	}
 
+	{
+		char *ok[] = { "run", "--buffer-size", "16M", "--flush-interval", "50", NULL };
+		char *not_pow2[] = { "run", "--buffer-size", "3M", NULL };
+		char *tiny[] = { "run", "--buffer-size", "1024", NULL };
+		char *huge[] = { "run", "--buffer-size", "2G", NULL };
+		char *unit[] = { "run", "--buffer-size", "4MB", NULL };
+		char *zero_ms[] = { "run", "--flush-interval", "0", NULL };
+		char *long_ms[] = { "run", "--flush-interval", "10001", NULL };
+		char *frac_ms[] = { "run", "--flush-interval", "2.5", NULL };
+
+		bpfport_set_cli_names(true);	/* as the CLI does */
+		CHECK(run_args_parse(5, ok, &r, err, sizeof(err)) == ARGS_OK);
+		CHECK(r.buffer_size == 16 << 20 && r.flush_interval_ms == 50);
+		CHECK(run_args_parse(3, not_pow2, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --buffer-size '3M': give a power of 2"));
+		CHECK(run_args_parse(3, tiny, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "from the page size"));
+		CHECK(run_args_parse(3, huge, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(run_args_parse(3, unit, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --buffer-size '4MB': give bytes, with K, M or G"));
+		CHECK(run_args_parse(3, zero_ms, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --flush-interval '0': give milliseconds from 1 to 10000"));
+		CHECK(run_args_parse(3, long_ms, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(run_args_parse(3, frac_ms, &r, err, sizeof(err)) == ARGS_ERROR);
+		CHECK(strstr(err, "bad --flush-interval '2.5'"));
+		bpfport_set_cli_names(false);
+	}
+	{
+		size_t z;
+
+		CHECK(parse_size("4096", &z) == 0 && z == 4096);
+		CHECK(parse_size("64K", &z) == 0 && z == 64 << 10);
+		CHECK(parse_size("1G", &z) == 0 && z == (size_t)1 << 30);
+		CHECK(parse_size("", &z) == -EINVAL);
+		CHECK(parse_size("K", &z) == -EINVAL);
+		CHECK(parse_size("-4K", &z) == -EINVAL);
+		CHECK(parse_size("4k", &z) == -EINVAL);
+		CHECK(parse_size("99999999999999", &z) == -EINVAL);
+		CHECK(parse_size("2048G", &z) == -EINVAL);
+	}
+
 	CHECK(parse_duration("0", &d) == 0 && d == 0);
 	CHECK(parse_duration("10", &d) == 0 && d == 10);
 	CHECK(parse_duration("0.25", &d) == 0 && d == 0.25);

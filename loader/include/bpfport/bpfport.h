@@ -130,6 +130,18 @@ struct bpfport_opts {
 	 * only the CO-RE modes can run. */
 	const char *rtc_compiler;
 	unsigned int compile_timeout_ms;	/* 0: 60000 */
+	/* The event buffer and its consumer (bpfport__poll()). Wakeups are
+	 * batched: the probes wake the consumer only when a fraction of the
+	 * buffer waits (1/8 of the ring buffer, 1/4 of a CPU's perf
+	 * buffer); a timer delivers the rest. */
+	size_t buffer_size;		/* bytes: the ring buffer's, or each
+					 * CPU's perf buffer's; a power of 2
+					 * from the page size to 1 GiB. 0:
+					 * 4 MiB, or 256 KiB per CPU */
+	unsigned int flush_interval_ms;	/* an event is delivered at most
+					 * this long after the probe output
+					 * it, when bpfport__poll() is called
+					 * (1 to 10000); 0: 20 */
 	size_t :0;
 };
 
@@ -153,21 +165,41 @@ BPFPORT_API struct bpfport *bpfport__open(const struct bpfport_opts *opts);
  * error; an optional one is recorded as missing. */
 BPFPORT_API int bpfport__attach(struct bpfport *bp);
 
-/* Waits up to timeout_ms for events and delivers them. Returns the number
- * of events delivered (0 on timeout or EINTR) or a negative errno. */
+/*
+ * Waits up to timeout_ms (-1: no limit) until events are due, then
+ * delivers every event buffered, in one go. Events are due when the
+ * probes woke the consumer (a fraction of the buffer waits) or
+ * opts.flush_interval_ms passed since the last delivery, so an event is
+ * delivered at most that long after it was output when the caller keeps
+ * polling. bpfport__poll(bp, 0) delivers what waits, due or not, without
+ * waiting. Returns the number of events delivered (0 on timeout or
+ * EINTR: nothing delivered) or a negative errno.
+ */
 BPFPORT_API int bpfport__poll(struct bpfport *bp, int timeout_ms);
 
 /* Detaches and unloads everything. Safe on NULL. Nothing is pinned, so
- * nothing outlives the object. */
+ * nothing outlives the object. Events still buffered are discarded: a
+ * caller that wants them calls bpfport__detach(), then bpfport__poll(bp,
+ * 0), first. */
 BPFPORT_API void bpfport__destroy(struct bpfport *bp);
 
 /*
  * A file descriptor to join the caller's own event loop (like libbpf's
- * ring_buffer__epoll_fd()): it becomes readable when events wait; then
- * call bpfport__poll(bp, 0). Owned by bp. -EINVAL before bpfport__open()
- * succeeded or for a dry-run object.
+ * ring_buffer__epoll_fd()): it becomes readable when events are due (as
+ * for bpfport__poll(): the probes woke the consumer, or the flush interval
+ * passed); then call bpfport__poll(bp, 0). Owned by bp. -EINVAL before
+ * bpfport__open() succeeded or for a dry-run object.
  */
 BPFPORT_API int bpfport__epoll_fd(const struct bpfport *bp);
+
+/*
+ * Detaches every probe and keeps the rest: what they output so far stays
+ * buffered for bpfport__poll(), and nothing is output after this returns.
+ * So detach, then bpfport__poll(bp, 0), delivers every event the probes
+ * output, and the stats count each one delivered or dropped (the CLI's
+ * run does this at exit). 0, or -EINVAL for an object never attached.
+ */
+BPFPORT_API int bpfport__detach(struct bpfport *bp);
 
 /* One step of the mode chain that bpfport__open() tried, in order. */
 struct bpfport_attempt {
