@@ -7,8 +7,10 @@
  *   opens=N seconds=S rate=R
  *
  * Each iteration is one openat(2) syscall, i.e. one bpfport "open" event.
+ * With RATE, it paces itself to RATE opens per second instead (the
+ * latency benchmark), sleeping to absolute deadlines.
  *
- * Usage: bench_open_gen SECONDS [CPU]
+ * Usage: bench_open_gen SECONDS [CPU [RATE]]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,16 +32,28 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int open_close(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0) {
+		fprintf(stderr, "open_gen: open /dev/null: %s\n", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long opens = 0;
-	double seconds, start, end, elapsed;
+	double seconds, start, end, elapsed, rate = 0;
 	char *endp;
 	cpu_set_t set;
-	int cpu = 1, fd, i;
+	int cpu = 1, i;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s SECONDS [CPU]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: %s SECONDS [CPU [RATE]]\n", argv[0]);
 		return 2;
 	}
 	seconds = strtod(argv[1], &endp);
@@ -55,6 +69,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (argc == 4) {
+		rate = strtod(argv[3], &endp);
+		if (*endp || rate <= 0 || rate > 1e6) {
+			fprintf(stderr, "open_gen: bad RATE '%s'\n", argv[3]);
+			return 2;
+		}
+	}
+
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set)) {
@@ -65,18 +87,25 @@ int main(int argc, char **argv)
 
 	start = now_s();
 	end = start + seconds;
-	do {
-		for (i = 0; i < CHECK_EVERY; i++) {
-			fd = open("/dev/null", O_RDONLY);
-			if (fd < 0) {
-				fprintf(stderr, "open_gen: open /dev/null: %s\n",
-					strerror(errno));
+	while (rate && now_s() < end) {
+		struct timespec at;
+		double t = start + opens / rate;
+
+		at.tv_sec = (time_t)t;
+		at.tv_nsec = (long)((t - (double)at.tv_sec) * 1e9);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+		if (open_close())
+			return 1;
+		opens++;
+	}
+	while (!rate) {
+		for (i = 0; i < CHECK_EVERY; i++)
+			if (open_close())
 				return 1;
-			}
-			close(fd);
-		}
 		opens += CHECK_EVERY;
-	} while (now_s() < end);
+		if (now_s() >= end)
+			break;
+	}
 	elapsed = now_s() - start;
 
 	printf("opens=%llu seconds=%.3f rate=%.0f\n", opens, elapsed,

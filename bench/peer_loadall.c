@@ -13,9 +13,15 @@
  * the map "events_pb" autocreate=false. Unlike bpfport, each object keeps
  * its own events_rb (256 KiB, the size in the object), drops and cfg maps.
  *
- * Usage: bench_peer_loadall OBJ.bpf.o...   (exit 0 on success)
+ * With --hold it keeps everything attached until SIGINT or SIGTERM, then
+ * detaches: with open_nooutput.bpf.o (bpfport's open probe built with
+ * -DBPFPORT_BENCH_NO_OUTPUT), that is the throughput benchmark's limit,
+ * what the probe costs without its output.
+ *
+ * Usage: bench_peer_loadall [--hold] OBJ.bpf.o...   (exit 0 on success)
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +31,11 @@
 
 #define MAX_OBJS 16
 #define MAX_LINKS 64
+
+static void on_signal(int sig)
+{
+	(void)sig;	/* only ends sigsuspend() */
+}
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -75,16 +86,30 @@ int main(int argc, char **argv)
 	struct bpf_object *objs[MAX_OBJS] = {};
 	struct bpf_link *links[MAX_LINKS] = {};
 	struct bpf_program *prog;
-	int nobjs = 0, nlinks = 0, ret = 1, err, i;
+	int nobjs = 0, nlinks = 0, ret = 1, err, i, first = 1;
+	bool hold = argc > 1 && !strcmp(argv[1], "--hold");
+	sigset_t stop, unblocked;
 
-	if (argc < 2 || argc - 1 > MAX_OBJS) {
-		fprintf(stderr, "usage: %s OBJ.bpf.o... (at most %d)\n",
+	first += hold;
+	if (argc <= first || argc - first > MAX_OBJS) {
+		fprintf(stderr, "usage: %s [--hold] OBJ.bpf.o... (at most %d)\n",
 			argv[0], MAX_OBJS);
 		return 2;
 	}
 	libbpf_set_print(print_fn);
+	if (hold) {
+		struct sigaction sa = { .sa_handler = on_signal };
 
-	for (i = 1; i < argc; i++) {
+		/* blocked until sigsuspend() below: none is missed */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigprocmask(SIG_BLOCK, &stop, &unblocked);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+
+	for (i = first; i < argc; i++) {
 		objs[nobjs] = open_one(argv[i]);
 		if (!objs[nobjs])
 			goto cleanup;
@@ -118,6 +143,8 @@ int main(int argc, char **argv)
 	/* the ready point: everything loaded and attached */
 	fprintf(stderr, "peer_loadall: attached objects=%d programs=%d\n",
 		nobjs, nlinks);
+	if (hold)
+		sigsuspend(&unblocked);
 	ret = 0;
 
 cleanup:
