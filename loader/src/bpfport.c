@@ -27,8 +27,15 @@
 #include "loader.h"
 #include "events.h"
 
-#define RINGBUF_SIZE_DEFAULT	((size_t)4 << 20)	/* shared by all probes */
-#define PERFBUF_SIZE_DEFAULT	((size_t)256 << 10)	/* per CPU */
+/* The default buffers. The ring buffer: 16 MiB, some 50 ms of a producer
+ * that saturates a CPU with opens (bench/README.md), for an agent that
+ * shares its CPU. The perf buffer: 8 MiB split over the CPUs, at least
+ * 256 KiB each (a power of 2), which stays within the locked memory a
+ * process without CAP_IPC_LOCK may map by default (perf_event_mlock_kb per
+ * CPU, plus an RLIMIT_MEMLOCK of 8 MiB). */
+#define RINGBUF_SIZE_DEFAULT	((size_t)16 << 20)
+#define PERFBUF_TOTAL_DEFAULT	((size_t)8 << 20)
+#define PERFBUF_SIZE_MIN	((size_t)256 << 10)
 #define FLUSH_MS_DEFAULT	20
 
 /* ---- names ---- */
@@ -181,6 +188,17 @@ static int consumer_create(struct bpfport *bp)
 	return 0;
 }
 
+static size_t perfbuf_size_default(void)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t share = PERFBUF_TOTAL_DEFAULT / (size_t)(ncpu > 0 ? ncpu : 1);
+	size_t size = PERFBUF_SIZE_MIN;
+
+	while (size * 2 <= share)
+		size *= 2;
+	return size;
+}
+
 /* ---- public ---- */
 
 static int choose_output(struct bpfport *bp, enum bpfport_output want)
@@ -264,7 +282,7 @@ struct bpfport *bpfport__open(const struct bpfport_opts *opts)
 		goto fail;
 	bp->buf_size = opts->buffer_size ? opts->buffer_size :
 		       bp->output == BPFPORT_OUTPUT_RINGBUF ? RINGBUF_SIZE_DEFAULT :
-		       PERFBUF_SIZE_DEFAULT;
+		       perfbuf_size_default();
 
 	err = create_shared_maps(bp);
 	if (err)

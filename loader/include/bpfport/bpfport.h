@@ -137,7 +137,8 @@ struct bpfport_opts {
 	size_t buffer_size;		/* bytes: the ring buffer's, or each
 					 * CPU's perf buffer's; a power of 2
 					 * from the page size to 1 GiB. 0:
-					 * 4 MiB, or 256 KiB per CPU */
+					 * 16 MiB, or 8 MiB over the CPUs
+					 * (at least 256 KiB each) */
 	unsigned int flush_interval_ms;	/* an event is delivered at most
 					 * this long after the probe output
 					 * it, when bpfport__poll() is called
